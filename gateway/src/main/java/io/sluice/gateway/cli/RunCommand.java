@@ -1,0 +1,95 @@
+package io.sluice.gateway.cli;
+
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.ConfigLoader;
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.demo.EchoServer;
+import io.sluice.gateway.server.Gateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * Starts the gateway. SIGTERM or SIGINT: readiness goes false, new connections are refused,
+ * requests in flight finish (up to {@code gateway.drainTimeout}), then the process exits 0.
+ */
+@Command(name = "run", description = "Start the gateway on a route file.")
+final class RunCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      description = "The route file.")
+  Path config;
+
+  @Option(
+      names = "--instances",
+      description = "Event loops serving clients (default: the number of CPUs).")
+  int instances = Runtime.getRuntime().availableProcessors();
+
+  @Option(
+      names = "--demo-backends",
+      description = "Also start the demo's echo backend on 127.0.0.1:${DEFAULT-VALUE}.",
+      paramLabel = "PORT",
+      arity = "0..1",
+      fallbackValue = "9000")
+  Integer demoPort;
+
+  @Override
+  public Integer call() throws Exception {
+    SluiceConfig c;
+    try {
+      c = new ConfigLoader().load(config);
+    } catch (ConfigException e) {
+      System.err.println(e.describe());
+      System.err.println(e.getMessage() + ": not started");
+      return 1;
+    }
+    Vertx vertx =
+        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(instances, 1)));
+    try {
+      if (demoPort != null) {
+        EchoServer.start(vertx, demoPort).await(10, TimeUnit.SECONDS);
+        LOG.info("demo echo backend on 127.0.0.1:{}", demoPort);
+      }
+      Gateway gateway = Gateway.start(vertx, c, instances).await(30, TimeUnit.SECONDS);
+      CountDownLatch stopped = new CountDownLatch(1);
+      sun.misc.SignalHandler drain =
+          sig -> {
+            LOG.info("SIG{} received", sig.getName());
+            Thread t =
+                new Thread(
+                    () -> {
+                      try {
+                        gateway.shutdown().await(c.gateway().drainTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
+                      } catch (Exception e) {
+                        LOG.warn("drain did not finish cleanly: {}", e.toString());
+                      } finally {
+                        vertx.close();
+                        stopped.countDown();
+                      }
+                    },
+                    "sluice-drain");
+            t.start();
+          };
+      Signal.handle(new Signal("TERM"), drain);
+      Signal.handle(new Signal("INT"), drain);
+      stopped.await();
+      return 0;
+    } catch (Exception e) {
+      LOG.error("failed to start: {}", e.toString());
+      vertx.close();
+      return 1;
+    }
+  }
+}

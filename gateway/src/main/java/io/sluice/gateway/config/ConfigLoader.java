@@ -1,0 +1,323 @@
+package io.sluice.gateway.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.gateway.config.SluiceConfig.Backend;
+import io.sluice.gateway.config.SluiceConfig.Balance;
+import io.sluice.gateway.config.SluiceConfig.Gateway;
+import io.sluice.gateway.config.SluiceConfig.Header;
+import io.sluice.gateway.config.SluiceConfig.HttpBackend;
+import io.sluice.gateway.config.SluiceConfig.Limits;
+import io.sluice.gateway.config.SluiceConfig.Listener;
+import io.sluice.gateway.config.SluiceConfig.MockBackend;
+import io.sluice.gateway.config.SluiceConfig.Route;
+import io.sluice.gateway.config.SluiceConfig.Target;
+import io.sluice.gateway.net.Cidr;
+import io.sluice.gateway.routing.PathPattern;
+import io.sluice.gateway.routing.RouteTable;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Reads, validates and binds a route file: YAML with positions, placeholders, the JSON Schema, then
+ * the checks a schema cannot express (references, overlaps, path templates, addresses). Every
+ * error is collected; nothing is half-loaded. Blocking (reads files): call it off the event loop.
+ */
+public final class ConfigLoader {
+
+  /** Defaults, documented in the README and the schema. */
+  public static final int DEFAULT_PORT = 8080;
+
+  public static final int DEFAULT_ADMIN_PORT = 9901;
+  public static final long DEFAULT_MAX_BODY = 10L << 20;
+  public static final long DEFAULT_MAX_HEADER = 16L << 10;
+  public static final long DEFAULT_MAX_REQUEST_LINE = 8L << 10;
+  public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  public static final int DEFAULT_BACKEND_CONNECTIONS = 64;
+
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern HOST_NAME =
+      Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
+
+  private final Function<String, String> env;
+
+  public ConfigLoader() {
+    this(System::getenv);
+  }
+
+  /** With another source of environment variables (tests). */
+  public ConfigLoader(Function<String, String> env) {
+    this.env = env;
+  }
+
+  /** Loads a route file from disk. */
+  public SluiceConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw single(file.toString(), "the file does not exist");
+    } catch (IOException e) {
+      throw single(file.toString(), "the file cannot be read: " + e.getMessage());
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    return load(file.toString(), dir, text);
+  }
+
+  /** Loads route-file text; {@code name} is used in messages, {@code baseDir} for relative paths. */
+  public SluiceConfig load(String name, Path baseDir, String text) throws ConfigException {
+    SourceDocument doc = new RouteFileParser(env).parse(name, baseDir, text);
+    List<ConfigError> errors = new ArrayList<>();
+    SchemaCheck.routeFile().check(doc, "", errors);
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    SluiceConfig config = new Binder(doc, errors).bind();
+    if (!errors.isEmpty()) {
+      errors.sort(null);
+      throw new ConfigException(errors);
+    }
+    return config;
+  }
+
+  private static ConfigException single(String file, String message) {
+    return new ConfigException(List.of(new ConfigError(file, 0, 0, "", message)));
+  }
+
+  /** Turns a schema-valid tree into records, adding every cross-check failure to {@code errors}. */
+  private static final class Binder {
+    private final SourceDocument doc;
+    private final List<ConfigError> errors;
+
+    Binder(SourceDocument doc, List<ConfigError> errors) {
+      this.doc = doc;
+      this.errors = errors;
+    }
+
+    SluiceConfig bind() {
+      JsonNode root = doc.root();
+      Gateway gateway = gateway(root.path("gateway"));
+      Map<String, Backend> backends = new LinkedHashMap<>();
+      Iterator<Map.Entry<String, JsonNode>> it = root.path("backends").fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        Backend b = backend(e.getKey(), e.getValue(), "/backends/" + escape(e.getKey()), gateway);
+        if (b != null) {
+          backends.put(e.getKey(), b);
+        }
+      }
+      List<Route> routes = routes(root.path("routes"), backends);
+      return new SluiceConfig(doc.fileName(), gateway, backends, routes);
+    }
+
+    private Gateway gateway(JsonNode g) {
+      JsonNode limits = g.path("limits");
+      Limits l =
+          new Limits(
+              size(limits, "maxBodySize", "/gateway/limits/maxBodySize", DEFAULT_MAX_BODY),
+              (int)
+                  Math.min(
+                      Integer.MAX_VALUE,
+                      size(limits, "maxHeaderSize", "/gateway/limits/maxHeaderSize", DEFAULT_MAX_HEADER)),
+              (int)
+                  Math.min(
+                      Integer.MAX_VALUE,
+                      size(
+                          limits,
+                          "maxRequestLine",
+                          "/gateway/limits/maxRequestLine",
+                          DEFAULT_MAX_REQUEST_LINE)),
+              duration(limits, "headerTimeout", DEFAULT_HEADER_TIMEOUT),
+              duration(limits, "idleTimeout", DEFAULT_IDLE_TIMEOUT),
+              duration(limits, "requestTimeout", DEFAULT_REQUEST_TIMEOUT),
+              limits.path("maxConnections").asInt(DEFAULT_MAX_CONNECTIONS));
+      List<Cidr> trusted = new ArrayList<>();
+      JsonNode proxies = g.path("trustedProxies");
+      for (int i = 0; i < proxies.size(); i++) {
+        try {
+          trusted.add(Cidr.parse(proxies.get(i).asText()));
+        } catch (IllegalArgumentException e) {
+          errors.add(doc.error("/gateway/trustedProxies/" + i, redact("/gateway/trustedProxies/" + i, e)));
+        }
+      }
+      return new Gateway(
+          listener(g.path("listen"), "0.0.0.0", DEFAULT_PORT),
+          listener(g.path("admin"), "127.0.0.1", DEFAULT_ADMIN_PORT),
+          l,
+          trusted,
+          g.path("accessLog").asBoolean(true),
+          duration(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT));
+    }
+
+    private static Listener listener(JsonNode n, String host, int port) {
+      return new Listener(n.path("host").asText(host), n.path("port").asInt(port));
+    }
+
+    private Backend backend(String name, JsonNode b, String pointer, Gateway gateway) {
+      String type = b.path("type").asText();
+      if (type.equals("mock")) {
+        List<Header> headers = new ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> it = b.path("headers").fields();
+        while (it.hasNext()) {
+          Map.Entry<String, JsonNode> h = it.next();
+          if (!HEADER_NAME.matcher(h.getKey()).matches()) {
+            errors.add(
+                doc.keyError(
+                    pointer + "/headers/" + escape(h.getKey()),
+                    "'" + h.getKey() + "' is not a valid header name"));
+          }
+          headers.add(new Header(h.getKey(), h.getValue().asText()));
+        }
+        return new MockBackend(
+            name, b.path("status").asInt(200), headers, b.path("body").asText(""));
+      }
+      List<Target> targets = new ArrayList<>();
+      JsonNode ts = b.path("targets");
+      for (int i = 0; i < ts.size(); i++) {
+        String p = pointer + "/targets/" + i;
+        try {
+          targets.add(target(ts.get(i).asText()));
+        } catch (IllegalArgumentException e) {
+          errors.add(doc.error(p, redact(p, e)));
+        }
+      }
+      String host = b.path("host").asText("preserve");
+      String hostHeader =
+          switch (host) {
+            case "preserve" -> null;
+            case "target" -> "";
+            default -> host;
+          };
+      if (hostHeader != null && !hostHeader.isEmpty() && !HOST_NAME.matcher(hostHeader).matches()) {
+        errors.add(
+            doc.error(
+                pointer + "/host",
+                "expected preserve, target or a host name such as api.internal"));
+      }
+      String balance = b.path("balance").asText("round-robin");
+      return new HttpBackend(
+          name,
+          targets,
+          Balance.valueOf(balance.toUpperCase(Locale.ROOT).replace('-', '_')),
+          duration(b, "timeout", gateway.limits().requestTimeout()),
+          duration(b, "connectTimeout", DEFAULT_CONNECT_TIMEOUT),
+          hostHeader,
+          b.path("maxConnections").asInt(DEFAULT_BACKEND_CONNECTIONS));
+    }
+
+    private static Target target(String url) {
+      URI uri;
+      try {
+        uri = new URI(url);
+      } catch (Exception e) {
+        throw new IllegalArgumentException("not a URL (expected: http://host:port)");
+      }
+      if (uri.getHost() == null) {
+        throw new IllegalArgumentException("no host (expected: http://host:port)");
+      }
+      int port = uri.getPort() < 0 ? 80 : uri.getPort();
+      if (port == 0 || port > 65535) {
+        throw new IllegalArgumentException("port " + port + " (expected: 1 to 65535)");
+      }
+      String base = uri.getRawPath() == null ? "" : uri.getRawPath();
+      if (base.endsWith("/")) {
+        base = base.substring(0, base.length() - 1);
+      }
+      String host = uri.getHost();
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      return new Target(host, port, base);
+    }
+
+    private List<Route> routes(JsonNode rs, Map<String, Backend> backends) {
+      List<Route> routes = new ArrayList<>();
+      Map<String, Integer> ids = new HashMap<>();
+      RouteTable.Builder<String> table = RouteTable.builder();
+      for (int i = 0; i < rs.size(); i++) {
+        JsonNode r = rs.get(i);
+        String p = "/routes/" + i;
+        String id = r.path("id").asText();
+        Integer first = ids.putIfAbsent(id, i);
+        if (first != null) {
+          errors.add(
+              doc.error(p + "/id", "duplicate route id '" + id + "' (also routes[" + first + "])"));
+        }
+        String backend = r.path("backend").asText();
+        if (!backends.containsKey(backend)) {
+          errors.add(
+              doc.error(
+                  p + "/backend",
+                  "no backend named '"
+                      + backend
+                      + "' (known: "
+                      + (backends.isEmpty() ? "none" : String.join(", ", backends.keySet()))
+                      + ")"));
+        }
+        JsonNode match = r.path("match");
+        Set<String> methods = new LinkedHashSet<>();
+        match.path("methods").forEach(m -> methods.add(m.asText()));
+        List<String> hosts = new ArrayList<>();
+        match.path("hosts").forEach(h -> hosts.add(h.asText().toLowerCase(Locale.ROOT)));
+        String path = match.path("path").asText();
+        try {
+          PathPattern pattern = PathPattern.parse(path);
+          table.add(id, pattern, methods, hosts, id);
+        } catch (IllegalArgumentException e) {
+          errors.add(doc.error(p + "/match/path", e.getMessage()));
+        }
+        routes.add(new Route(id, methods, path, hosts, backend));
+      }
+      return routes;
+    }
+
+    private long size(JsonNode parent, String key, String pointer, long dflt) {
+      JsonNode n = parent.get(key);
+      if (n == null) {
+        return dflt;
+      }
+      if (n.isNumber()) {
+        return n.asLong();
+      }
+      try {
+        return Units.size(n.asText());
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        errors.add(doc.error(pointer, "too large"));
+        return dflt;
+      }
+    }
+
+    private static Duration duration(JsonNode parent, String key, Duration dflt) {
+      JsonNode n = parent.get(key);
+      return n == null ? dflt : Units.duration(n.asText());
+    }
+
+    private String redact(String pointer, IllegalArgumentException e) {
+      return doc.isSubstituted(pointer) ? "invalid value (from a placeholder, not shown)" : e.getMessage();
+    }
+
+    private static String escape(String key) {
+      return key.replace("~", "~0").replace("/", "~1");
+    }
+  }
+}

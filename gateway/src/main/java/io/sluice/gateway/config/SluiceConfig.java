@@ -1,0 +1,108 @@
+package io.sluice.gateway.config;
+
+import io.sluice.gateway.net.Cidr;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A validated route file, as immutable values. Built only by {@link ConfigLoader}: every instance
+ * has passed the schema and the cross-checks.
+ */
+public record SluiceConfig(
+    String source, Gateway gateway, Map<String, Backend> backends, List<Route> routes) {
+
+  public SluiceConfig {
+    backends = Map.copyOf(backends);
+    routes = List.copyOf(routes);
+  }
+
+  /** The {@code gateway:} section. */
+  public record Gateway(
+      Listener listen,
+      Listener admin,
+      Limits limits,
+      List<Cidr> trustedProxies,
+      boolean accessLog,
+      Duration drainTimeout) {
+    public Gateway {
+      trustedProxies = List.copyOf(trustedProxies);
+    }
+  }
+
+  /** An address to listen on. */
+  public record Listener(String host, int port) {}
+
+  /** Request and connection limits. */
+  public record Limits(
+      long maxBodySize,
+      int maxHeaderSize,
+      int maxRequestLine,
+      Duration headerTimeout,
+      Duration idleTimeout,
+      Duration requestTimeout,
+      int maxConnections) {}
+
+  /** A backend; the {@code type} decides which. */
+  public sealed interface Backend permits HttpBackend, MockBackend {
+    String name();
+  }
+
+  /** How a target is picked for each request. */
+  public enum Balance {
+    ROUND_ROBIN,
+    LEAST_REQUESTS,
+    RANDOM
+  }
+
+  /** One {@code http://host:port/base} target. */
+  public record Target(String host, int port, String basePath) {
+    public String authority() {
+      return port == 80 ? host : host + ":" + port;
+    }
+
+    @Override
+    public String toString() {
+      return "http://" + host + ":" + port + basePath;
+    }
+  }
+
+  /**
+   * An HTTP backend. {@code hostHeader} is {@code null} to keep the client's Host, {@code ""} to
+   * send the target's authority, or a literal host name.
+   */
+  public record HttpBackend(
+      String name,
+      List<Target> targets,
+      Balance balance,
+      Duration timeout,
+      Duration connectTimeout,
+      String hostHeader,
+      int maxConnections)
+      implements Backend {
+    public HttpBackend {
+      targets = List.copyOf(targets);
+    }
+  }
+
+  /** A backend that answers by itself: for demos, stubs and health routes. */
+  public record MockBackend(String name, int status, List<Header> headers, String body)
+      implements Backend {
+    public MockBackend {
+      headers = List.copyOf(headers);
+    }
+  }
+
+  /** A header name and value. */
+  public record Header(String name, String value) {}
+
+  /** A route. {@code methods} and {@code hosts} empty mean any. */
+  public record Route(
+      String id, Set<String> methods, String path, List<String> hosts, String backend) {
+    public Route {
+      methods = Set.copyOf(methods);
+      hosts = List.copyOf(hosts);
+    }
+  }
+}

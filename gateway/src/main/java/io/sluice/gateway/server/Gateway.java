@@ -1,0 +1,126 @@
+package io.sluice.gateway.server;
+
+import io.sluice.gateway.config.SluiceConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: the client listener on {@code instances} event loops, and the admin listener.
+ *
+ * <pre>{@code
+ * Gateway gw = Gateway.start(vertx, config, 2).await();
+ * ... gw.port() ...
+ * gw.shutdown().await();
+ * }</pre>
+ */
+public final class Gateway {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  private final Vertx vertx;
+  private final GatewayRuntime runtime;
+  private final List<String> deployments = new ArrayList<>();
+  private AdminServer admin;
+  private volatile boolean ready;
+  private volatile boolean draining;
+  private int port;
+  private int adminPort;
+
+  private Gateway(Vertx vertx, SluiceConfig config) {
+    this.vertx = vertx;
+    this.runtime = new GatewayRuntime(config);
+  }
+
+  /** Starts a gateway for a validated config on {@code instances} event loops. */
+  public static Future<Gateway> start(Vertx vertx, SluiceConfig config, int instances) {
+    Gateway gw = new Gateway(vertx, config);
+    return gw.doStart(Math.max(1, instances)).map(gw);
+  }
+
+  private Future<Void> doStart(int instances) {
+    SluiceConfig.Listener admin = runtime.config.gateway().admin();
+    this.admin = new AdminServer(vertx, admin.host(), admin.port(), this::isReady);
+    return this.admin
+        .start()
+        .compose(
+            p -> {
+              adminPort = p;
+              // The first instance binds (port 0 picks one); the others share that port.
+              Promise<Integer> bound = Promise.promise();
+              int configured = runtime.config.gateway().listen().port();
+              return vertx
+                  .deployVerticle(() -> new GatewayVerticle(runtime, configured, bound), new DeploymentOptions())
+                  .compose(
+                      id -> {
+                        deployments.add(id);
+                        return bound.future();
+                      });
+            })
+        .compose(
+            actual -> {
+              port = actual;
+              if (instances == 1) {
+                return Future.succeededFuture();
+              }
+              return vertx
+                  .deployVerticle(
+                      () -> new GatewayVerticle(runtime, actual, Promise.promise()),
+                      new DeploymentOptions().setInstances(instances - 1))
+                  .onSuccess(deployments::add)
+                  .mapEmpty();
+            })
+        .onSuccess(
+            v -> {
+              ready = true;
+              LOG.info(
+                  "sluice listening on {}:{} ({} routes, {} event loops), admin on {}:{}",
+                  runtime.config.gateway().listen().host(),
+                  port,
+                  runtime.table.size(),
+                  instances,
+                  admin.host(),
+                  adminPort);
+            })
+        .mapEmpty();
+  }
+
+  /** The client listener's port. */
+  public int port() {
+    return port;
+  }
+
+  public int adminPort() {
+    return adminPort;
+  }
+
+  public SluiceConfig config() {
+    return runtime.config;
+  }
+
+  /** Config loaded, listeners bound, not draining. */
+  public boolean isReady() {
+    return ready && !draining;
+  }
+
+  /**
+   * Drains and stops: readiness goes false at once, the listener stops accepting, requests in
+   * flight finish (up to {@code gateway.drainTimeout}), then everything closes.
+   */
+  public Future<Void> shutdown() {
+    draining = true;
+    LOG.info("draining (up to {})", runtime.drainTimeout);
+    List<Future<Void>> undeploys = new ArrayList<>();
+    for (String id : deployments) {
+      undeploys.add(vertx.undeploy(id));
+    }
+    return Future.join(undeploys)
+        .transform(ar -> admin.stop())
+        .onComplete(ar -> LOG.info("stopped"));
+  }
+}

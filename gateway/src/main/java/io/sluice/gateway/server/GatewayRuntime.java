@@ -1,0 +1,85 @@
+package io.sluice.gateway.server;
+
+import io.sluice.gateway.backend.BackendHandler;
+import io.sluice.gateway.backend.HttpBackendHandler;
+import io.sluice.gateway.backend.MockBackendHandler;
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.config.SluiceConfig.Backend;
+import io.sluice.gateway.config.SluiceConfig.HttpBackend;
+import io.sluice.gateway.config.SluiceConfig.Limits;
+import io.sluice.gateway.config.SluiceConfig.MockBackend;
+import io.sluice.gateway.config.SluiceConfig.Route;
+import io.sluice.gateway.routing.PathPattern;
+import io.sluice.gateway.routing.RouteTable;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What one loaded config becomes at run time: the compiled route table and the recipe for each
+ * event loop's backends. Immutable, shared by every event loop.
+ */
+final class GatewayRuntime {
+
+  final SluiceConfig config;
+  final RouteTable<CompiledRoute> table;
+  final List<Backend> backends;
+  final Limits limits;
+  final ForwardedHeaders forwarded;
+  final boolean accessLog;
+  final Duration drainTimeout;
+  final AtomicInteger openConnections = new AtomicInteger();
+
+  GatewayRuntime(SluiceConfig config) {
+    this.config = config;
+    this.limits = config.gateway().limits();
+    this.forwarded = new ForwardedHeaders(config.gateway().trustedProxies());
+    this.accessLog = config.gateway().accessLog();
+    this.drainTimeout = config.gateway().drainTimeout();
+    this.backends = new ArrayList<>(config.backends().values());
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < backends.size(); i++) {
+      index.put(backends.get(i).name(), i);
+    }
+    RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
+    for (Route r : config.routes()) {
+      int bi = index.get(r.backend());
+      b.add(r.id(), PathPattern.parse(r.path()), r.methods(), r.hosts(), new CompiledRoute(r.id(), r.backend(), bi));
+    }
+    this.table = b.build();
+  }
+
+  /** The backends for one event loop, indexed as {@link CompiledRoute#backendIndex()}. */
+  BackendHandler[] createBackends(Vertx vertx) {
+    BackendHandler[] out = new BackendHandler[backends.size()];
+    for (int i = 0; i < out.length; i++) {
+      Backend b = backends.get(i);
+      if (b instanceof HttpBackend h) {
+        out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize());
+      } else {
+        out[i] = new MockBackendHandler((MockBackend) b);
+      }
+    }
+    return out;
+  }
+
+  HttpServerOptions serverOptions(int port) {
+    return new HttpServerOptions()
+        .setHost(config.gateway().listen().host())
+        .setPort(port)
+        .setMaxInitialLineLength(limits.maxRequestLine())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        .setIdleTimeout((int) limits.idleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        .setHandle100ContinueAutomatically(true);
+  }
+}

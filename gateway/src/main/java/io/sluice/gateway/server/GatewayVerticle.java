@@ -1,0 +1,222 @@
+package io.sluice.gateway.server;
+
+import io.sluice.gateway.backend.BackendHandler;
+import io.sluice.gateway.routing.PathNormalizer;
+import io.sluice.gateway.routing.RouteMatch;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client-facing listener on one event loop: framing and size checks, route matching, then the
+ * route's backend. Several instances share the port; each has its own backend connection pools.
+ */
+final class GatewayVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+
+  private final GatewayRuntime runtime;
+  private final int port;
+  private final Promise<Integer> bound;
+  private HttpServer server;
+  private BackendHandler[] backends;
+  private ConnectionGuard guard;
+
+  GatewayVerticle(GatewayRuntime runtime, int port, Promise<Integer> bound) {
+    this.runtime = runtime;
+    this.port = port;
+    this.bound = bound;
+  }
+
+  @Override
+  public Future<?> start() {
+    backends = runtime.createBackends(vertx);
+    guard =
+        new ConnectionGuard(
+            runtime.openConnections,
+            runtime.limits.maxConnections(),
+            runtime.limits.headerTimeout().toNanos(),
+            runtime.limits.idleTimeout().toNanos());
+    guard.start(vertx);
+    server =
+        vertx
+            .createHttpServer(runtime.serverOptions(port))
+            .connectionHandler(guard::opened)
+            .requestHandler(this::handle)
+            .invalidRequestHandler(this::invalid);
+    return server
+        .listen()
+        .onSuccess(s -> bound.tryComplete(s.actualPort()))
+        .onFailure(bound::tryFail);
+  }
+
+  /** Stops accepting, lets requests in flight finish up to the drain timeout, then closes. */
+  @Override
+  public Future<?> stop() {
+    guard.stop(vertx);
+    Future<Void> shut =
+        server == null
+            ? Future.succeededFuture()
+            : server.shutdown(runtime.drainTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    return shut.transform(
+        ar -> {
+          List<Future<Void>> closes = new ArrayList<>();
+          for (BackendHandler b : backends) {
+            closes.add(b.close());
+          }
+          return Future.join(closes).mapEmpty();
+        });
+  }
+
+  /** Requests Netty could not decode: too long a request line (414) or headers (431), bad framing. */
+  private void invalid(HttpServerRequest req) {
+    io.vertx.core.http.HttpServerResponse res = req.response();
+    Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
+    String msg = cause == null ? "" : String.valueOf(cause.getMessage());
+    io.sluice.api.Problem p;
+    if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+      p =
+          msg.contains("header")
+              ? io.sluice.api.Problem.of(
+                  431,
+                  "headers-too-large",
+                  "Request Header Fields Too Large",
+                  "The request headers are too large.")
+              : io.sluice.api.Problem.of(
+                  414, "uri-too-long", "URI Too Long", "The request line is too long.");
+    } else {
+      p = io.sluice.api.Problem.of(400, "bad-request", "Bad Request", "The request is malformed.");
+    }
+    RequestContext ctx = new RequestContext(req, RequestIds.generate(), remote(req), System.nanoTime());
+    res.putHeader(HttpHeaders.CONNECTION, "close");
+    res.endHandler(
+        v -> {
+          if (runtime.accessLog) {
+            log(ctx, p.status());
+          }
+          req.connection().close();
+        });
+    ctx.fail(p);
+  }
+
+  private void handle(HttpServerRequest req) {
+    HttpConnection conn = req.connection();
+    guard.requestStarted(conn);
+    RequestContext ctx =
+        new RequestContext(
+            req, RequestIds.accept(req.getHeader(RequestIds.HEADER)), remote(req), System.nanoTime());
+    HttpServerResponse res = req.response();
+    res.endHandler(
+        v -> {
+          guard.requestEnded(conn);
+          if (runtime.accessLog) {
+            log(ctx, res.getStatusCode());
+          }
+        });
+
+    if (ambiguousFraming(req)) {
+      res.putHeader(HttpHeaders.CONNECTION, "close");
+      ctx.fail(Problems.AMBIGUOUS_FRAMING);
+      return;
+    }
+    if (contentLength(req) > runtime.limits.maxBodySize()) {
+      // The body will not be read: close the connection after answering.
+      res.putHeader(HttpHeaders.CONNECTION, "close");
+      ctx.fail(Problems.BODY_TOO_LARGE);
+      return;
+    }
+    String path = PathNormalizer.normalize(req.path());
+    if (path == null) {
+      ctx.fail(Problems.BAD_PATH);
+      return;
+    }
+    RouteMatch<CompiledRoute> match =
+        runtime.table.match(req.getHeader(HttpHeaders.HOST), req.method().name(), path);
+    ctx.path = path;
+    ctx.match = match;
+    if (!match.found()) {
+      if (match.allowedMethods().isEmpty()) {
+        ctx.fail(Problems.NOT_FOUND);
+      } else {
+        res.putHeader(HttpHeaders.ALLOW, String.join(", ", match.allowedMethods()));
+        ctx.fail(Problems.methodNotAllowed(req.method().name()));
+      }
+      return;
+    }
+    if (runtime.forwarded.isTrusted(ctx.peer)) {
+      ctx.peerTrusted = true;
+      ctx.clientAddress =
+          runtime.forwarded.clientAddress(ctx.peer, true, req.getHeader("x-forwarded-for"));
+    }
+    try {
+      backends[match.route().backendIndex()].handle(ctx);
+    } catch (RuntimeException e) {
+      LOG.error("route {} failed [{}]", match.route().id(), ctx.requestId, e);
+      ctx.fail(Problems.INTERNAL);
+    }
+  }
+
+  private void log(RequestContext ctx, int status) {
+    HttpServerRequest req = ctx.request;
+    AccessLog.log(
+        ctx.requestId,
+        ctx.routeId(),
+        req.method().name(),
+        req.path(),
+        status,
+        System.nanoTime() - ctx.startNanos,
+        ctx.upstreamNanos,
+        req.bytesRead(),
+        req.response().bytesWritten(),
+        ctx.clientAddress);
+  }
+
+  private static String remote(HttpServerRequest req) {
+    return req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+  }
+
+  /** Content-Length with Transfer-Encoding, or several different Content-Length values. */
+  static boolean ambiguousFraming(HttpServerRequest req) {
+    List<String> lengths = req.headers().getAll(HttpHeaders.CONTENT_LENGTH);
+    if (lengths.isEmpty()) {
+      return false;
+    }
+    if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      return true;
+    }
+    String first = null;
+    for (String l : lengths) {
+      for (String v : l.split(",")) {
+        String t = v.trim();
+        if (first == null) {
+          first = t;
+        } else if (!first.equals(t)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static long contentLength(HttpServerRequest req) {
+    String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (cl == null) {
+      return -1;
+    }
+    try {
+      int comma = cl.indexOf(',');
+      return Long.parseLong((comma < 0 ? cl : cl.substring(0, comma)).trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

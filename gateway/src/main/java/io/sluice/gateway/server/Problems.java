@@ -1,0 +1,78 @@
+package io.sluice.gateway.server;
+
+import io.sluice.api.Problem;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Every error response the gateway makes, in one place: {@code application/problem+json} (RFC
+ * 9457) carrying the request id, never a stack trace.
+ */
+public final class Problems {
+
+  public static final String CONTENT_TYPE = "application/problem+json";
+
+  public static final Problem NOT_FOUND =
+      Problem.of(404, "not-found", "Not Found", "No route matches this request.");
+  public static final Problem BAD_PATH =
+      Problem.of(400, "bad-request", "Bad Request", "The request path is not valid.");
+  public static final Problem AMBIGUOUS_FRAMING =
+      Problem.of(
+          400,
+          "bad-request",
+          "Bad Request",
+          "The request's length is ambiguous (Content-Length with Transfer-Encoding, or several"
+              + " Content-Length values).");
+  public static final Problem BODY_TOO_LARGE =
+      Problem.of(413, "body-too-large", "Content Too Large", "The request body is too large.");
+  public static final Problem BAD_GATEWAY =
+      Problem.of(502, "bad-gateway", "Bad Gateway", "The backend could not be reached or failed.");
+  public static final Problem GATEWAY_TIMEOUT =
+      Problem.of(504, "gateway-timeout", "Gateway Timeout", "The backend did not answer in time.");
+  public static final Problem INTERNAL =
+      Problem.of(500, "internal", "Internal Server Error", "The gateway failed to handle this request.");
+
+  private Problems() {}
+
+  public static Problem methodNotAllowed(String method) {
+    return Problem.of(
+        405,
+        "method-not-allowed",
+        "Method Not Allowed",
+        "This path does not accept " + method + ".");
+  }
+
+  /** Answers the request with a problem; does nothing if the response has already started. */
+  public static void send(HttpServerRequest req, Problem problem, String requestId) {
+    HttpServerResponse res = req.response();
+    if (res.headWritten() || res.ended() || res.closed()) {
+      return;
+    }
+    JsonObject body =
+        new JsonObject()
+            .put("type", problem.type())
+            .put("title", problem.title())
+            .put("status", problem.status());
+    if (problem.detail() != null) {
+      body.put("detail", problem.detail());
+    }
+    if (requestId != null) {
+      body.put("requestId", requestId);
+    }
+    res.setStatusCode(problem.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE)
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    if (requestId != null) {
+      res.putHeader(RequestIds.HEADER, requestId);
+    }
+    String json = body.encode();
+    if (req.method() == HttpMethod.HEAD) {
+      res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(json.length())).end();
+    } else {
+      res.end(json);
+    }
+  }
+}

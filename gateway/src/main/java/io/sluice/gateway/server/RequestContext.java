@@ -1,0 +1,80 @@
+package io.sluice.gateway.server;
+
+import io.sluice.gateway.routing.RouteMatch;
+import io.vertx.core.http.HttpServerRequest;
+
+/** One request on its way through the gateway: what the backends and the access log need. */
+public final class RequestContext {
+
+  final HttpServerRequest request;
+  final String requestId;
+  final long startNanos;
+  final String peer;
+  String path;
+  RouteMatch<CompiledRoute> match;
+  String clientAddress;
+  boolean peerTrusted;
+  long upstreamStartNanos;
+  long upstreamNanos = -1;
+
+  RequestContext(HttpServerRequest request, String requestId, String peer, long startNanos) {
+    this.request = request;
+    this.requestId = requestId;
+    this.peer = peer;
+    this.clientAddress = peer;
+    this.startNanos = startNanos;
+  }
+
+  /** The matched route's id, or null before (or without) a match. */
+  String routeId() {
+    return match == null || !match.found() ? null : match.route().id();
+  }
+
+  public HttpServerRequest request() {
+    return request;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  /** The normalized path the route matched. */
+  public String path() {
+    return path;
+  }
+
+  /** The route match, or null before routing. */
+  public RouteMatch<CompiledRoute> match() {
+    return match;
+  }
+
+  public CompiledRoute route() {
+    return match.route();
+  }
+
+  /** The client's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. */
+  public String clientAddress() {
+    return clientAddress;
+  }
+
+  public boolean peerTrusted() {
+    return peerTrusted;
+  }
+
+  /** Marks the start of the backend call, for the access log's upstream time. */
+  public void upstreamStarted() {
+    upstreamStartNanos = System.nanoTime();
+  }
+
+  /** Marks the backend's response headers. */
+  public void upstreamAnswered() {
+    if (upstreamStartNanos != 0) {
+      upstreamNanos = System.nanoTime() - upstreamStartNanos;
+    }
+  }
+
+  /** Answers with a problem (if nothing was sent yet). */
+  public void fail(io.sluice.api.Problem problem) {
+    Problems.send(request, problem, requestId);
+  }
+}

@@ -1,0 +1,42 @@
+package io.sluice.api;
+
+import java.util.Objects;
+
+/**
+ * An error answered to a client as {@code application/problem+json} (RFC 9457).
+ *
+ * <p>The {@code type} is stable: clients and dashboards may switch on it. The {@code detail} is for
+ * people and must never carry a secret, a stack trace or a backend's internal error text.
+ *
+ * <pre>{@code
+ * exchange.respond(Problem.of(403, "forbidden", "Forbidden", "Your address is not allowed."));
+ * }</pre>
+ *
+ * @param status the HTTP status code
+ * @param type the problem type URI; {@link #type(String)} builds Sluice's own
+ * @param title a short, stable summary of the type
+ * @param detail an explanation of this occurrence, or {@code null}
+ */
+public record Problem(int status, String type, String title, String detail) {
+
+  /** The prefix of every problem type Sluice itself defines. */
+  public static final String TYPE_PREFIX = "urn:sluice:problem:";
+
+  public Problem {
+    if (status < 400 || status > 599) {
+      throw new IllegalArgumentException("status: " + status + " (expected: 400 to 599)");
+    }
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(title, "title");
+  }
+
+  /** A problem whose type is {@code urn:sluice:problem:<name>}. */
+  public static Problem of(int status, String name, String title, String detail) {
+    return new Problem(status, type(name), title, detail);
+  }
+
+  /** Sluice's problem type URI for a short name, e.g. {@code not-found}. */
+  public static String type(String name) {
+    return TYPE_PREFIX + name;
+  }
+}
