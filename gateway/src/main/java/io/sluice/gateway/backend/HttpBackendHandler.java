@@ -117,6 +117,17 @@ public final class HttpBackendHandler implements BackendHandler {
         .compose(
             creq -> {
               req.response().closeHandler(v -> creq.reset());
+              if (limit != null) {
+                limit.onExceeded(
+                    () -> {
+                      creq.reset(0, new LimitedBody.TooLarge());
+                      // A backend that answered early has had its say; the unread rest of the
+                      // body makes the client connection unusable.
+                      if (req.response().headWritten()) {
+                        req.connection().close();
+                      }
+                    });
+              }
               Future<HttpClientResponse> sent =
                   requestBody == null ? creq.send() : creq.send(requestBody);
               return sent;

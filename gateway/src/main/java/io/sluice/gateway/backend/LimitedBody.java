@@ -21,11 +21,21 @@ final class LimitedBody implements ReadStream<Buffer> {
   private final long limit;
   private long seen;
   private boolean failed;
+  private Runnable onExceeded = () -> {};
   private Handler<Throwable> exceptionHandler;
 
   LimitedBody(ReadStream<Buffer> source, long limit) {
     this.source = source;
     this.limit = limit;
+  }
+
+  /**
+   * Runs once when the limit is passed, before the stream reports the failure: the place to reset
+   * the backend request, so that a pipe that ends its destination on failure cannot hand the
+   * backend a truncated body as if it were complete.
+   */
+  void onExceeded(Runnable action) {
+    this.onExceeded = action;
   }
 
   boolean exceeded() {
@@ -54,6 +64,7 @@ final class LimitedBody implements ReadStream<Buffer> {
           if (seen > limit) {
             failed = true;
             source.pause();
+            onExceeded.run();
             if (exceptionHandler != null) {
               exceptionHandler.handle(new TooLarge());
             }

@@ -51,29 +51,34 @@ public final class Gateway {
         .compose(
             p -> {
               adminPort = p;
-              // The first instance binds (port 0 picks one); the others share that port.
-              Promise<Integer> bound = Promise.promise();
-              int configured = runtime.config.gateway().listen().port();
+              // Every instance listens on the configured port; Vert.x shares one listening
+              // socket between them. For port 0, a negative port asks Vert.x for one random
+              // port shared by all instances.
+              int listen = runtime.config.gateway().listen().port();
+              int configured = listen == 0 ? -1 : listen;
+              List<Promise<Integer>> bound = new ArrayList<>();
               return vertx
-                  .deployVerticle(() -> new GatewayVerticle(runtime, configured, bound), new DeploymentOptions())
+                  .deployVerticle(
+                      () -> {
+                        Promise<Integer> p2 = Promise.promise();
+                        bound.add(p2);
+                        return new GatewayVerticle(runtime, configured, p2);
+                      },
+                      new DeploymentOptions().setInstances(instances))
                   .compose(
                       id -> {
                         deployments.add(id);
-                        return bound.future();
+                        return Future.all(new ArrayList<>(bound.stream().map(Promise::future).toList()));
+                      })
+                  .map(
+                      all -> {
+                        java.util.Set<Integer> ports = new java.util.HashSet<>(all.<Integer>list());
+                        if (ports.size() != 1) {
+                          throw new IllegalStateException("event loops bound different ports: " + ports);
+                        }
+                        port = ports.iterator().next();
+                        return null;
                       });
-            })
-        .compose(
-            actual -> {
-              port = actual;
-              if (instances == 1) {
-                return Future.succeededFuture();
-              }
-              return vertx
-                  .deployVerticle(
-                      () -> new GatewayVerticle(runtime, actual, Promise.promise()),
-                      new DeploymentOptions().setInstances(instances - 1))
-                  .onSuccess(deployments::add)
-                  .mapEmpty();
             })
         .onSuccess(
             v -> {

@@ -80,6 +80,11 @@ final class GatewayRuntime {
         .setTcpNoDelay(true)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
-        .setHandle100ContinueAutomatically(true);
+        .setHandle100ContinueAutomatically(true)
+        // HTTP/1.1 only for clients for now: no h2c upgrade and no WebSocket compression
+        // handlers in the pipeline.
+        .setHttp2ClearTextEnabled(false)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false);
   }
 }

@@ -47,10 +47,15 @@ final class GatewayVerticle extends VerticleBase {
             runtime.limits.headerTimeout().toNanos(),
             runtime.limits.idleTimeout().toNanos());
     guard.start(vertx);
+    io.vertx.core.http.HttpServerOptions options = runtime.serverOptions(port);
     server =
         vertx
-            .createHttpServer(runtime.serverOptions(port))
-            .connectionHandler(guard::opened)
+            .createHttpServer(options)
+            .connectionHandler(
+                conn -> {
+                  StrictRequestDecoder.install(conn, options);
+                  guard.opened(conn);
+                })
             .requestHandler(this::handle)
             .invalidRequestHandler(this::invalid);
     return server

@@ -1,0 +1,251 @@
+package io.sluice.testkit;
+
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.ConfigLoader;
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.config.SluiceConfig.Gateway;
+import io.sluice.gateway.config.SluiceConfig.Listener;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts a real Sluice from a route file written in the test, in front of real loopback backends,
+ * and fails the test if an event-loop thread was reported blocked.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final SluiceExtension sluice =
+ *     SluiceExtension.withConfig("""
+ *         backends:
+ *           orders: { type: http, targets: [ "${backend:orders}" ] }
+ *         routes:
+ *           - { id: orders, match: { path: "/orders/**" }, backend: orders }
+ *         """)
+ *         .backend("orders", TestBackend.echo())
+ *         .build();
+ *
+ * @Test
+ * void proxiesToTheBackend() {
+ *   assertThat(sluice.client().get("/orders/1").status()).isEqualTo(200);
+ * }
+ * }</pre>
+ *
+ * <p>{@code ${backend:NAME}} in the YAML becomes that backend's URL. Listeners are moved to
+ * 127.0.0.1 on ports the OS picks, whatever the YAML says. As a static field the gateway lives for
+ * the class; as an instance field, for each test.
+ */
+public final class SluiceExtension
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+
+  private final String yaml;
+  private final Map<String, TestBackend> backends;
+  private final Map<String, String> env;
+  private final int instances;
+  private final Path baseDir;
+
+  private Vertx gatewayVertx;
+  private Vertx tools;
+  private io.sluice.gateway.server.Gateway gateway;
+  private TestClient client;
+  private TestClient admin;
+  private BlockedThreadDetector detector;
+  private boolean perTest;
+
+  private SluiceExtension(Builder b) {
+    this.yaml = b.yaml;
+    this.backends = Map.copyOf(b.backends);
+    this.env = Map.copyOf(b.env);
+    this.instances = b.instances;
+    this.baseDir = b.baseDir;
+  }
+
+  /** Starts describing a gateway with this route file. */
+  public static Builder withConfig(String yaml) {
+    return new Builder(yaml);
+  }
+
+  /** Options for the gateway under test. */
+  public static final class Builder {
+    private final String yaml;
+    private final Map<String, TestBackend> backends = new LinkedHashMap<>();
+    private final Map<String, String> env = new HashMap<>();
+    private int instances = 2;
+    private Path baseDir = Path.of(".").toAbsolutePath();
+
+    private Builder(String yaml) {
+      this.yaml = yaml;
+    }
+
+    /** A loopback backend, started before the gateway, known in the YAML as ${backend:NAME}. */
+    public Builder backend(String name, TestBackend backend) {
+      backends.put(name, backend);
+      return this;
+    }
+
+    /** An environment variable as ${env:NAME} sees it (the real environment is not consulted). */
+    public Builder env(String name, String value) {
+      env.put(name, value);
+      return this;
+    }
+
+    /** Event loops serving clients (default 2). */
+    public Builder instances(int instances) {
+      this.instances = instances;
+      return this;
+    }
+
+    /** The directory relative paths in the route file resolve against. */
+    public Builder baseDir(Path dir) {
+      this.baseDir = dir;
+      return this;
+    }
+
+    public SluiceExtension build() {
+      return new SluiceExtension(this);
+    }
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    start();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws Exception {
+    if (gateway == null) {
+      perTest = true;
+      start();
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    List<String> blocked = detector == null ? List.of() : detector.drain();
+    if (perTest) {
+      stop();
+    }
+    failIfBlocked(blocked);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    List<String> blocked = detector == null ? List.of() : detector.drain();
+    stop();
+    failIfBlocked(blocked);
+  }
+
+  private static void failIfBlocked(List<String> blocked) {
+    if (!blocked.isEmpty()) {
+      throw new AssertionError("an event-loop thread was blocked: " + blocked);
+    }
+  }
+
+  private void start() throws ConfigException {
+    detector = BlockedThreadDetector.install();
+    tools = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    String rendered = yaml;
+    for (Map.Entry<String, TestBackend> b : backends.entrySet()) {
+      b.getValue().start(tools);
+      rendered = rendered.replace("${backend:" + b.getKey() + "}", b.getValue().url());
+    }
+    SluiceConfig loaded = new ConfigLoader(env::get).load("routes.yaml", baseDir, rendered);
+    SluiceConfig config = onLoopback(loaded);
+    gatewayVertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(instances)
+                .setBlockedThreadCheckInterval(100)
+                .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+                .setMaxEventLoopExecuteTime(1000)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+    gateway =
+        Await.result(io.sluice.gateway.server.Gateway.start(gatewayVertx, config, instances), 30);
+    client = new TestClient(tools, "127.0.0.1", gateway.port());
+    admin = new TestClient(tools, "127.0.0.1", gateway.adminPort());
+  }
+
+  private static SluiceConfig onLoopback(SluiceConfig c) {
+    Gateway g = c.gateway();
+    Gateway moved =
+        new Gateway(
+            new Listener("127.0.0.1", 0),
+            new Listener("127.0.0.1", 0),
+            g.limits(),
+            g.trustedProxies(),
+            g.accessLog(),
+            g.drainTimeout());
+    return new SluiceConfig(c.source(), moved, c.backends(), c.routes());
+  }
+
+  private void stop() {
+    try {
+      if (gateway != null) {
+        Await.result(gateway.shutdown(), 60);
+      }
+    } finally {
+      gateway = null;
+      if (client != null) {
+        client.close();
+        admin.close();
+      }
+      backends.values().forEach(TestBackend::stop);
+      if (gatewayVertx != null) {
+        Await.result(gatewayVertx.close(), 30);
+      }
+      if (tools != null) {
+        Await.result(tools.close(), 30);
+      }
+      if (detector != null) {
+        detector.uninstall();
+      }
+    }
+  }
+
+  /** A client for the gateway's listener. */
+  public TestClient client() {
+    return client;
+  }
+
+  /** A client for the admin listener. */
+  public TestClient admin() {
+    return admin;
+  }
+
+  public int port() {
+    return gateway.port();
+  }
+
+  public int adminPort() {
+    return gateway.adminPort();
+  }
+
+  /** The running gateway (to shut it down mid-test, read its config). */
+  public io.sluice.gateway.server.Gateway gateway() {
+    return gateway;
+  }
+
+  /** A backend registered with {@link Builder#backend}. */
+  public TestBackend backend(String name) {
+    TestBackend b = backends.get(name);
+    if (b == null) {
+      throw new IllegalArgumentException("no backend '" + name + "' (known: " + backends.keySet() + ")");
+    }
+    return b;
+  }
+
+  /** The Vert.x the backends and clients run on (not the gateway's). */
+  public Vertx tools() {
+    return tools;
+  }
+}

@@ -1,0 +1,137 @@
+package io.sluice.testkit;
+
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP server on a loopback port picked by the OS, standing in for a container backend. It
+ * counts and records the requests it receives. Its URL goes into the route file as {@code
+ * ${backend:NAME}}.
+ */
+public final class TestBackend {
+
+  /** A request as the backend received it. */
+  public record Received(String method, String uri, MultiMap headers, Buffer body) {
+    public String header(String name) {
+      return headers.get(name);
+    }
+  }
+
+  private final Handler<HttpServerRequest> handler;
+  private final AtomicInteger count = new AtomicInteger();
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+  private volatile boolean recordBodies = true;
+  private HttpServer server;
+
+  private TestBackend(Handler<HttpServerRequest> handler) {
+    this.handler = handler;
+  }
+
+  /** A backend with its own request handler (which must answer). */
+  public static TestBackend of(Handler<HttpServerRequest> handler) {
+    return new TestBackend(handler);
+  }
+
+  /** Reads the whole body, then answers 200 with JSON: method, uri, headers, body length. */
+  public static TestBackend echo() {
+    return new TestBackend(
+        req ->
+            req.body()
+                .onSuccess(
+                    body -> {
+                      JsonObject headers = new JsonObject();
+                      req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+                      req.response()
+                          .putHeader("content-type", "application/json")
+                          .end(
+                              new JsonObject()
+                                  .put("method", req.method().name())
+                                  .put("uri", req.uri())
+                                  .put("headers", headers)
+                                  .put("bodyBytes", body.length())
+                                  .encode());
+                    }));
+  }
+
+  /** Answers every request with this status and body. */
+  public static TestBackend fixed(int status, String body) {
+    return new TestBackend(req -> req.response().setStatusCode(status).end(body));
+  }
+
+  /** Whether received bodies are kept (turn off for large uploads). */
+  public TestBackend recordBodies(boolean record) {
+    this.recordBodies = record;
+    return this;
+  }
+
+  void start(Vertx vertx) {
+    server =
+        Await.result(
+            vertx
+            .createHttpServer()
+            .requestHandler(
+                req -> {
+                  count.incrementAndGet();
+                  if (!recordBodies) {
+                    received.add(new Received(req.method().name(), req.uri(), req.headers(), null));
+                    handler.handle(req);
+                    return;
+                  }
+                  req.body()
+                      .onSuccess(
+                          body ->
+                              received.add(
+                                  new Received(
+                                      req.method().name(), req.uri(), req.headers(), body)));
+                  handler.handle(req);
+                })
+            .listen(0, "127.0.0.1"),
+            10);
+  }
+
+  void stop() {
+    if (server != null) {
+      Await.result(server.close(), 10);
+      server = null;
+    }
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** {@code http://127.0.0.1:PORT}. */
+  public String url() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  /** Requests received so far. */
+  public int requestCount() {
+    return count.get();
+  }
+
+  /** Every request received, in order. */
+  public List<Received> received() {
+    return List.copyOf(received);
+  }
+
+  /** The last request received, or null. */
+  public Received last() {
+    List<Received> r = received;
+    return r.isEmpty() ? null : r.get(r.size() - 1);
+  }
+
+  /** Forgets what was received. */
+  public void reset() {
+    count.set(0);
+    received.clear();
+  }
+}
