@@ -1,0 +1,197 @@
+package io.sluice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runnable jar, run as a user runs it. */
+class CliTest {
+
+  static final Path JAR = Path.of(System.getProperty("sluice.jar", "../gateway/target/sluice.jar"));
+  static final Path ROUTES = Path.of(System.getProperty("sluice.routes", "../routes"));
+
+  @TempDir Path dir;
+
+  record Result(int exit, String out, String err) {}
+
+  private Result sluice(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    Path out = dir.resolve("out.txt");
+    Path err = dir.resolve("err.txt");
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  @Test
+  void validateAcceptsTheDemoAndEveryExample() throws Exception {
+    try (var files = Files.list(ROUTES)) {
+      for (Path f : files.filter(x -> x.toString().endsWith(".yaml")).toList()) {
+        Result r = sluice("validate", "--config", f.toString());
+        assertThat(r.exit()).as(f + ": " + r.err()).isZero();
+        assertThat(r.out()).contains("OK");
+      }
+    }
+  }
+
+  @Test
+  void validateReportsEveryErrorWithItsPlaceAndExitsOne() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(
+        bad,
+        """
+        gateway:
+          listen: { prot: 8080 }
+        backends:
+          a: { type: mock }
+        routes:
+          - id: one
+            match: { path: orders }
+            backend: a
+          - id: two
+            match: { path: /x, methods: [ get ] }
+            backend: nope
+        """);
+    Result r = sluice("validate", "--config", bad.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(bad + ":2:13 gateway.listen.prot: unknown key 'prot' (expected one of: host, port)")
+        .contains(bad + ":7:20 routes[0].match.path: must start with '/'")
+        .contains(bad + ":10:35 routes[1].match.methods[0]: expected an upper-case method");
+    // Reference errors come once the schema passes.
+    Files.writeString(
+        bad,
+        """
+        backends:
+          a: { type: mock }
+        routes:
+          - { id: two, match: { path: /x }, backend: nope }
+        """);
+    Result refs = sluice("validate", "--config", bad.toString());
+    assertThat(refs.exit()).isEqualTo(1);
+    assertThat(refs.err()).contains(":4:46 routes[0].backend: no backend named 'nope' (known: a)");
+  }
+
+  @Test
+  void runDrainsOnSigtermAndExitsZero() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    backend.createContext(
+        "/",
+        ex -> {
+          arrived.countDown();
+          try {
+            release.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] body = "drained".getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream o = ex.getResponseBody()) {
+            o.write(body);
+          }
+        });
+    backend.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(2));
+    backend.start();
+    int port = freePort();
+    int admin = freePort();
+    Path routes = dir.resolve("routes.yaml");
+    Files.writeString(
+        routes,
+        """
+        gateway:
+          listen: { host: 127.0.0.1, port: %d }
+          admin: { port: %d }
+          drainTimeout: 20s
+        backends:
+          slow: { type: http, targets: [ "http://127.0.0.1:%d" ] }
+        routes:
+          - { id: slow, match: { path: /slow }, backend: slow }
+        """
+            .formatted(port, admin, backend.getAddress().getPort()));
+    Process p =
+        new ProcessBuilder(java(), "-jar", JAR.toString(), "run", "--config", routes.toString(), "--instances", "1")
+            .redirectOutput(dir.resolve("run.out").toFile())
+            .redirectError(dir.resolve("run.err").toFile())
+            .start();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    try {
+      awaitReady(http, admin, p);
+      CompletableFuture<HttpResponse<String>> inFlight =
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/slow")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+      p.destroy(); // SIGTERM
+      Thread.sleep(300);
+      assertThat(p.isAlive()).as("still draining").isTrue();
+      release.countDown();
+      HttpResponse<String> r = inFlight.get(20, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("drained");
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isZero();
+      String log = Files.readString(dir.resolve("run.out"));
+      assertThat(log).contains("\"route\":\"slow\"").contains("\"status\":200");
+    } finally {
+      release.countDown();
+      p.destroyForcibly();
+      backend.stop(0);
+    }
+  }
+
+  private static void awaitReady(HttpClient http, int admin, Process p) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      assertThat(p.isAlive()).as("sluice exited early").isTrue();
+      try {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/readyz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not up yet
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("sluice never became ready");
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
