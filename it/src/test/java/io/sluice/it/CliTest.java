@@ -39,10 +39,7 @@ class CliTest {
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
     Process p =
-        new ProcessBuilder(cmd)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
   }
@@ -83,7 +80,8 @@ class CliTest {
     Result r = sluice("validate", "--config", bad.toString());
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err())
-        .contains(bad + ":2:13 gateway.listen.prot: unknown key 'prot' (expected one of: host, port)")
+        .contains(
+            bad + ":2:13 gateway.listen.prot: unknown key 'prot' (expected one of: host, port)")
         .contains(bad + ":7:20 routes[0].match.path: must start with '/'")
         .contains(bad + ":10:35 routes[1].match.methods[0]: expected an upper-case method");
     // Reference errors come once the schema passes.
@@ -139,7 +137,15 @@ class CliTest {
         """
             .formatted(port, admin, backend.getAddress().getPort()));
     Process p =
-        new ProcessBuilder(java(), "-jar", JAR.toString(), "run", "--config", routes.toString(), "--instances", "1")
+        new ProcessBuilder(
+                java(),
+                "-jar",
+                JAR.toString(),
+                "run",
+                "--config",
+                routes.toString(),
+                "--instances",
+                "1")
             .redirectOutput(dir.resolve("run.out").toFile())
             .redirectError(dir.resolve("run.err").toFile())
             .start();

@@ -70,7 +70,9 @@ class ErrorsTest {
   @Test
   void problemCarriesTheClientsRequestId() {
     TestResponse r =
-        sluice.client().send(HttpMethod.GET, "/nowhere", Map.of("X-Request-Id", "trace-me-1"), null);
+        sluice
+            .client()
+            .send(HttpMethod.GET, "/nowhere", Map.of("X-Request-Id", "trace-me-1"), null);
     assertThat(problem(r, 404, "not-found").getString("requestId")).isEqualTo("trace-me-1");
   }
 
@@ -96,10 +98,15 @@ class ErrorsTest {
 
   @Test
   void dotSegmentsAreResolvedBeforeMatching() {
-    String raw = sluice.client().raw("GET /nope/../hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 2000);
+    String raw =
+        sluice
+            .client()
+            .raw("GET /nope/../hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 2000);
     assertThat(raw).startsWith("HTTP/1.1 200").endsWith("hi");
     String encoded =
-        sluice.client().raw("GET /x/%2e%2e/hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 2000);
+        sluice
+            .client()
+            .raw("GET /x/%2e%2e/hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 2000);
     assertThat(encoded).startsWith("HTTP/1.1 200");
   }
 

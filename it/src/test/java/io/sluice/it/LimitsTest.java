@@ -56,7 +56,8 @@ class LimitsTest {
 
   @Test
   void chunkedBodyThatGrowsOverTheLimitIs413() {
-    StringBuilder req = new StringBuilder("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    StringBuilder req =
+        new StringBuilder("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     for (int i = 0; i < 4; i++) {
       req.append("200\r\n").append("b".repeat(512)).append("\r\n");
     }
@@ -101,7 +102,8 @@ class LimitsTest {
   @Test
   void conflictingContentLengthsAreRefused() {
     String r =
-        raw("POST /smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 6\r\n\r\nabcdef");
+        raw(
+            "POST /smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 6\r\n\r\nabcdef");
     assertThat(r).startsWith("HTTP/1.1 400");
     assertThat(sluice.backend("echo").requestCount()).isZero();
   }

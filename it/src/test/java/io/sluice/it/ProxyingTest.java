@@ -66,7 +66,8 @@ class ProxyingTest {
 
   @Test
   void keepsTheClientsHostByDefault() {
-    TestResponse r = sluice.client().send(HttpMethod.GET, "/echo/h", Map.of("Host", "shop.example.com"), null);
+    TestResponse r =
+        sluice.client().send(HttpMethod.GET, "/echo/h", Map.of("Host", "shop.example.com"), null);
     JsonObject headers = echoed(r).getJsonObject("headers");
     assertThat(headers.getString("host")).isEqualTo("shop.example.com");
     assertThat(headers.getString("x-forwarded-host")).isEqualTo("shop.example.com");
@@ -154,7 +155,9 @@ class ProxyingTest {
   void generatesARequestIdWhenThereIsNone() {
     TestResponse a = sluice.client().get("/echo/x");
     TestResponse b = sluice.client().get("/echo/x");
-    assertThat(a.header("X-Request-Id")).matches("[0-9a-f]{32}").isNotEqualTo(b.header("X-Request-Id"));
+    assertThat(a.header("X-Request-Id"))
+        .matches("[0-9a-f]{32}")
+        .isNotEqualTo(b.header("X-Request-Id"));
   }
 
   @Test

@@ -171,8 +171,8 @@ public final class SluiceExtension
                 .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
     gateway =
         Await.result(io.sluice.gateway.server.Gateway.start(gatewayVertx, config, instances), 30);
-    client = new TestClient(tools, "127.0.0.1", gateway.port());
-    admin = new TestClient(tools, "127.0.0.1", gateway.adminPort());
+    client = new TestClient("127.0.0.1", gateway.port());
+    admin = new TestClient("127.0.0.1", gateway.adminPort());
   }
 
   private static SluiceConfig onLoopback(SluiceConfig c) {
@@ -239,7 +239,8 @@ public final class SluiceExtension
   public TestBackend backend(String name) {
     TestBackend b = backends.get(name);
     if (b == null) {
-      throw new IllegalArgumentException("no backend '" + name + "' (known: " + backends.keySet() + ")");
+      throw new IllegalArgumentException(
+          "no backend '" + name + "' (known: " + backends.keySet() + ")");
     }
     return b;
   }

@@ -48,7 +48,8 @@ public final class TestBackend {
                 .onSuccess(
                     body -> {
                       JsonObject headers = new JsonObject();
-                      req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+                      req.headers()
+                          .forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
                       req.response()
                           .putHeader("content-type", "application/json")
                           .end(
@@ -76,24 +77,25 @@ public final class TestBackend {
     server =
         Await.result(
             vertx
-            .createHttpServer()
-            .requestHandler(
-                req -> {
-                  count.incrementAndGet();
-                  if (!recordBodies) {
-                    received.add(new Received(req.method().name(), req.uri(), req.headers(), null));
-                    handler.handle(req);
-                    return;
-                  }
-                  req.body()
-                      .onSuccess(
-                          body ->
-                              received.add(
-                                  new Received(
-                                      req.method().name(), req.uri(), req.headers(), body)));
-                  handler.handle(req);
-                })
-            .listen(0, "127.0.0.1"),
+                .createHttpServer()
+                .requestHandler(
+                    req -> {
+                      count.incrementAndGet();
+                      if (!recordBodies) {
+                        received.add(
+                            new Received(req.method().name(), req.uri(), req.headers(), null));
+                        handler.handle(req);
+                        return;
+                      }
+                      req.body()
+                          .onSuccess(
+                              body ->
+                                  received.add(
+                                      new Received(
+                                          req.method().name(), req.uri(), req.headers(), body)));
+                      handler.handle(req);
+                    })
+                .listen(0, "127.0.0.1"),
             10);
   }
 

@@ -2,36 +2,45 @@ package io.sluice.testkit;
 
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 
 /**
- * A blocking HTTP client for tests, on its own event loop (never the gateway's). Call it from the
- * test thread.
+ * A blocking HTTP/1.1 client for tests, independent of Vert.x (the JDK's {@link HttpClient}), so a
+ * test never shares an event loop or a context with the gateway. Host, Connection and
+ * Content-Length may be set (the kit allows these restricted headers).
  */
 public final class TestClient {
+
+  static {
+    // Must be set before the JDK's HttpClient is first initialised.
+    System.setProperty(
+        "jdk.httpclient.allowRestrictedHeaders", "host,connection,content-length,upgrade,expect");
+  }
 
   private final HttpClient client;
   private final String host;
   private final int port;
 
-  TestClient(Vertx vertx, String host, int port) {
+  TestClient(String host, int port) {
     this.client =
-        vertx.createHttpClient(
-            new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     this.host = host;
     this.port = port;
   }
@@ -40,7 +49,8 @@ public final class TestClient {
     return send(HttpMethod.GET, path, Map.of(), null);
   }
 
-  public TestResponse send(HttpMethod method, String path, Map<String, String> headers, String body) {
+  public TestResponse send(
+      HttpMethod method, String path, Map<String, String> headers, String body) {
     return Await.result(
         sendAsync(method, path, headers, body == null ? null : Buffer.buffer(body)), 30);
   }
@@ -48,17 +58,24 @@ public final class TestClient {
   /** Sends without waiting; several may be in flight at once. */
   public Future<TestResponse> sendAsync(
       HttpMethod method, String path, Map<String, String> headers, Buffer body) {
-    RequestOptions o = new RequestOptions().setHost(host).setPort(port).setMethod(method).setURI(path);
-    MultiMap h = MultiMap.caseInsensitiveMultiMap();
-    headers.forEach(h::add);
-    o.setHeaders(h);
-    return client
-        .request(o)
-        .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(
-            res ->
-                res.body()
-                    .map(b -> new TestResponse(res.statusCode(), res.headers(), b.toString())));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+            .timeout(Duration.ofSeconds(20))
+            .method(
+                method.name(),
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body.getBytes()));
+    headers.forEach(b::header);
+    return Future.fromCompletionStage(
+        client
+            .sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
+            .thenApply(
+                r -> {
+                  MultiMap h = MultiMap.caseInsensitiveMultiMap();
+                  r.headers().map().forEach((k, vs) -> vs.forEach(v -> h.add(k, v)));
+                  return new TestResponse(r.statusCode(), h, r.body());
+                }));
   }
 
   /**
@@ -92,6 +109,6 @@ public final class TestClient {
   }
 
   void close() {
-    client.close();
+    // The JDK client has no close() before Java 21; its connections idle out.
   }
 }

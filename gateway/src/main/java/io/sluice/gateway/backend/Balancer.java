@@ -5,8 +5,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Picks a target index. One per backend per event loop: plain fields, no locks. {@code
- * least-requests} picks the target with the fewest requests in flight on this event loop (ties:
- * the first after the last pick), which on a few targets is the exact answer, not an estimate.
+ * least-requests} picks the target with the fewest requests in flight on this event loop (ties: the
+ * first after the last pick), which on a few targets is the exact answer, not an estimate.
  */
 final class Balancer {
 

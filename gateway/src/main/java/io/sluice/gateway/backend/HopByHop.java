@@ -34,8 +34,8 @@ final class HopByHop {
   }
 
   /**
-   * Copies end-to-end headers from {@code from} into {@code to}, skipping hop-by-hop ones and,
-   * when {@code skipForwarded}, the client's X-Forwarded-*, Forwarded and X-Request-Id.
+   * Copies end-to-end headers from {@code from} into {@code to}, skipping hop-by-hop ones and, when
+   * {@code skipForwarded}, the client's X-Forwarded-*, Forwarded and X-Request-Id.
    */
   static void copy(MultiMap from, MultiMap to, boolean skipForwarded) {
     String connection = from.get("connection");

@@ -12,7 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -155,7 +154,9 @@ public final class HttpBackendHandler implements BackendHandler {
     res.headers().set(RequestIds.HEADER, ctx.requestId());
     int status = resp.statusCode();
     boolean bodyless =
-        status == 204 || status == 304 || ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD;
+        status == 204
+            || status == 304
+            || ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD;
     if (!bodyless
         && !res.headers().contains(HttpHeaders.CONTENT_LENGTH)
         && ctx.request().version() != HttpVersion.HTTP_1_0) {
@@ -184,7 +185,8 @@ public final class HttpBackendHandler implements BackendHandler {
       return;
     }
     if (cause instanceof ConnectException || cause instanceof ConnectTimeoutException) {
-      LOG.debug("backend {} unreachable [{}]: {}", config.name(), ctx.requestId(), cause.toString());
+      LOG.debug(
+          "backend {} unreachable [{}]: {}", config.name(), ctx.requestId(), cause.toString());
     } else {
       LOG.debug("backend {} failed [{}]: {}", config.name(), ctx.requestId(), cause.toString());
     }

@@ -5,8 +5,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
 /**
- * A request body that fails with {@link TooLarge} once more than {@code limit} bytes have come,
- * for bodies whose length is not announced (chunked). Passes everything else through.
+ * A request body that fails with {@link TooLarge} once more than {@code limit} bytes have come, for
+ * bodies whose length is not announced (chunked). Passes everything else through.
  */
 final class LimitedBody implements ReadStream<Buffer> {
 
@@ -99,11 +99,14 @@ final class LimitedBody implements ReadStream<Buffer> {
 
   @Override
   public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
-    source.endHandler(endHandler == null ? null : v -> {
-      if (!failed) {
-        endHandler.handle(v);
-      }
-    });
+    source.endHandler(
+        endHandler == null
+            ? null
+            : v -> {
+              if (!failed) {
+                endHandler.handle(v);
+              }
+            });
     return this;
   }
 }

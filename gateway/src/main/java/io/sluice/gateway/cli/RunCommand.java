@@ -55,8 +55,7 @@ final class RunCommand implements Callable<Integer> {
       System.err.println(e.getMessage() + ": not started");
       return 1;
     }
-    Vertx vertx =
-        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(instances, 1)));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(instances, 1)));
     try {
       if (demoPort != null) {
         EchoServer.start(vertx, demoPort).await(10, TimeUnit.SECONDS);
@@ -71,7 +70,11 @@ final class RunCommand implements Callable<Integer> {
                 new Thread(
                     () -> {
                       try {
-                        gateway.shutdown().await(c.gateway().drainTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
+                        gateway
+                            .shutdown()
+                            .await(
+                                c.gateway().drainTimeout().toMillis() + 5000,
+                                TimeUnit.MILLISECONDS);
                       } catch (Exception e) {
                         LOG.warn("drain did not finish cleanly: {}", e.toString());
                       } finally {

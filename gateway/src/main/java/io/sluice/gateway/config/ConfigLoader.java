@@ -35,8 +35,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads, validates and binds a route file: YAML with positions, placeholders, the JSON Schema, then
- * the checks a schema cannot express (references, overlaps, path templates, addresses). Every
- * error is collected; nothing is half-loaded. Blocking (reads files): call it off the event loop.
+ * the checks a schema cannot express (references, overlaps, path templates, addresses). Every error
+ * is collected; nothing is half-loaded. Blocking (reads files): call it off the event loop.
  */
 public final class ConfigLoader {
 
@@ -84,7 +84,9 @@ public final class ConfigLoader {
     return load(file.toString(), dir, text);
   }
 
-  /** Loads route-file text; {@code name} is used in messages, {@code baseDir} for relative paths. */
+  /**
+   * Loads route-file text; {@code name} is used in messages, {@code baseDir} for relative paths.
+   */
   public SluiceConfig load(String name, Path baseDir, String text) throws ConfigException {
     SourceDocument doc = new RouteFileParser(env).parse(name, baseDir, text);
     List<ConfigError> errors = new ArrayList<>();
@@ -138,7 +140,11 @@ public final class ConfigLoader {
               (int)
                   Math.min(
                       Integer.MAX_VALUE,
-                      size(limits, "maxHeaderSize", "/gateway/limits/maxHeaderSize", DEFAULT_MAX_HEADER)),
+                      size(
+                          limits,
+                          "maxHeaderSize",
+                          "/gateway/limits/maxHeaderSize",
+                          DEFAULT_MAX_HEADER)),
               (int)
                   Math.min(
                       Integer.MAX_VALUE,
@@ -157,7 +163,8 @@ public final class ConfigLoader {
         try {
           trusted.add(Cidr.parse(proxies.get(i).asText()));
         } catch (IllegalArgumentException e) {
-          errors.add(doc.error("/gateway/trustedProxies/" + i, redact("/gateway/trustedProxies/" + i, e)));
+          errors.add(
+              doc.error("/gateway/trustedProxies/" + i, redact("/gateway/trustedProxies/" + i, e)));
         }
       }
       return new Gateway(
@@ -313,7 +320,9 @@ public final class ConfigLoader {
     }
 
     private String redact(String pointer, IllegalArgumentException e) {
-      return doc.isSubstituted(pointer) ? "invalid value (from a placeholder, not shown)" : e.getMessage();
+      return doc.isSubstituted(pointer)
+          ? "invalid value (from a placeholder, not shown)"
+          : e.getMessage();
     }
 
     private static String escape(String key) {

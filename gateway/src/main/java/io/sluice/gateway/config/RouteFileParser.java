@@ -62,12 +62,24 @@ public final class RouteFileParser {
             .setMaxAliasesForCollections(50)
             .setCodePointLimit(MAX_CODE_POINTS)
             .build();
+    if (PlaceholderMask.hasMaskCharacters(text)) {
+      throw new ConfigException(
+          List.of(
+              new ConfigError(
+                  fileName,
+                  0,
+                  0,
+                  "",
+                  "the file contains characters U+E000 to U+E004, which Sluice reserves")));
+    }
+    text = PlaceholderMask.mask(text);
     Builder b = new Builder(fileName, new Substitutor(env, baseDir), settings);
     JsonNode root;
     try {
       Iterator<Node> docs = new Compose(settings).composeAllFromString(text).iterator();
       if (!docs.hasNext()) {
-        throw new ConfigException(List.of(new ConfigError(fileName, 0, 0, "", "the file is empty")));
+        throw new ConfigException(
+            List.of(new ConfigError(fileName, 0, 0, "", "the file is empty")));
       }
       Node first = docs.next();
       if (docs.hasNext()) {
@@ -76,7 +88,11 @@ public final class RouteFileParser {
         throw new ConfigException(
             List.of(
                 new ConfigError(
-                    fileName, pos[0], pos[1], "", "a route file holds one YAML document, not several")));
+                    fileName,
+                    pos[0],
+                    pos[1],
+                    "",
+                    "a route file holds one YAML document, not several")));
       }
       root = b.convert(first, "", "", 0);
     } catch (MarkedYamlEngineException e) {
@@ -133,7 +149,7 @@ public final class RouteFileParser {
             error(t.getKeyNode().getStartMark(), path, "mapping keys must be plain strings");
             continue;
           }
-          String key = keyNode.getValue();
+          String key = PlaceholderMask.unmask(keyNode.getValue());
           String child = SourceDocument.child(pointer, key);
           String childPath = path.isEmpty() ? key : path + "." + key;
           int[] keyPos = pos(keyNode.getStartMark());
@@ -164,7 +180,7 @@ public final class RouteFileParser {
       }
       ScalarNode scalar = (ScalarNode) node;
       Tag tag = scalar.getTag();
-      String text = scalar.getValue();
+      String text = PlaceholderMask.unmask(scalar.getValue());
       if (Tag.STR.equals(tag) || scalar.isPlain()) {
         List<String> problems = new ArrayList<>(1);
         Substitutor.Result r = substitutor.substitute(text, problems);
@@ -173,9 +189,9 @@ public final class RouteFileParser {
         }
         if (r.substituted()) {
           substituted.add(pointer);
-          text = r.value();
-          tag = r.whole() && scalar.isPlain() ? resolver.resolve(text, true) : Tag.STR;
+          tag = r.whole() && scalar.isPlain() ? resolver.resolve(r.value(), true) : Tag.STR;
         }
+        text = r.value();
       }
       return scalarNode(tag, text);
     }

@@ -55,8 +55,7 @@ public final class SchemaCheck {
     static final SchemaCheck INSTANCE = load();
 
     private static SchemaCheck load() {
-      try (InputStream in =
-          SchemaCheck.class.getResourceAsStream("sluice-routes.schema.json")) {
+      try (InputStream in = SchemaCheck.class.getResourceAsStream("sluice-routes.schema.json")) {
         Objects.requireNonNull(in, "sluice-routes.schema.json is missing from the class path");
         return new SchemaCheck(new ObjectMapper().readTree(in));
       } catch (IOException e) {
@@ -84,8 +83,10 @@ public final class SchemaCheck {
     if ("additionalProperties".equals(type) || "unevaluatedProperties".equals(type)) {
       String key = m.getProperty();
       List<String> allowed = allowedKeys(m);
-      String expected = allowed.isEmpty() ? "" : " (expected one of: " + String.join(", ", allowed) + ")";
-      return doc.keyError(SourceDocument.child(pointer, key), "unknown key '" + key + "'" + expected);
+      String expected =
+          allowed.isEmpty() ? "" : " (expected one of: " + String.join(", ", allowed) + ")";
+      return doc.keyError(
+          SourceDocument.child(pointer, key), "unknown key '" + key + "'" + expected);
     }
     if ("required".equals(type)) {
       return doc.error(pointer, "missing required key '" + m.getProperty() + "'");

@@ -9,8 +9,8 @@ import java.util.Set;
  * A parsed route file: a JSON tree (what the schema and the binder see) plus, for every value and
  * every mapping key, where it stood in the file.
  *
- * <p>Locations are keyed by JSON pointer ({@code /routes/2/match/path}). Keys are located under
- * the pointer of their value with {@link #KEY_SUFFIX} appended.
+ * <p>Locations are keyed by JSON pointer ({@code /routes/2/match/path}). Keys are located under the
+ * pointer of their value with {@link #KEY_SUFFIX} appended.
  */
 public final class SourceDocument {
 
@@ -49,8 +49,8 @@ public final class SourceDocument {
   }
 
   /**
-   * Whether the value at this pointer, or any value below it, came from {@code ${env:..}} or
-   * {@code ${file:..}}: such values may be secrets and are never printed.
+   * Whether the value at this pointer, or any value below it, came from {@code ${env:..}} or {@code
+   * ${file:..}}: such values may be secrets and are never printed.
    */
   public boolean isSubstituted(String pointer) {
     if (substituted.contains(pointer)) {

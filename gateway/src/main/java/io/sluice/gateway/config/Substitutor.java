@@ -14,10 +14,10 @@ import java.util.regex.Pattern;
  * Replaces {@code ${env:NAME}}, {@code ${env:NAME:-default}} and {@code ${file:PATH}} in scalar
  * values. {@code $${...}} stands for a literal {@code ${...}}.
  *
- * <p>{@code :-} takes the default when the variable is unset or empty, as in a POSIX shell. A file's
- * trailing line break is dropped (secrets mounted from Kubernetes often end with one). A relative
- * file path is resolved against the route file's directory. Errors never contain a substituted
- * value.
+ * <p>{@code :-} takes the default when the variable is unset or empty, as in a POSIX shell. A
+ * file's trailing line break is dropped (secrets mounted from Kubernetes often end with one). A
+ * relative file path is resolved against the route file's directory. Errors never contain a
+ * substituted value.
  */
 final class Substitutor {
 
@@ -80,7 +80,8 @@ final class Substitutor {
       return arg.substring(dflt + 2);
     }
     if (value == null) {
-      errors.add("environment variable " + name + " is not set (use ${env:" + name + ":-} for a default)");
+      errors.add(
+          "environment variable " + name + " is not set (use ${env:" + name + ":-} for a default)");
       return "";
     }
     return value;

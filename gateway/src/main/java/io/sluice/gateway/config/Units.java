@@ -33,7 +33,8 @@ public final class Units {
   public static long size(String text) {
     Matcher m = SIZE.matcher(text);
     if (!m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' (expected: a size such as 512KiB or 10MiB)");
+      throw new IllegalArgumentException(
+          "'" + text + "' (expected: a size such as 512KiB or 10MiB)");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "B" : m.group(2);

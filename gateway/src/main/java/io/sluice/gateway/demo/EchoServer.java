@@ -42,7 +42,9 @@ public final class EchoServer {
                       .put("uri", req.uri())
                       .put("headers", headers)
                       .put("bodyBytes", body.length());
-              req.response().putHeader("content-type", "application/json").end(out.encodePrettily());
+              req.response()
+                  .putHeader("content-type", "application/json")
+                  .end(out.encodePrettily());
             })
         .onFailure(e -> req.response().setStatusCode(400).end());
   }

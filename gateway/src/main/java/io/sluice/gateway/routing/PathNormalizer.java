@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Puts a request path in the form routes are matched against: dot segments removed (RFC 3986
- * 5.2.4), also when written as {@code %2e}, so that {@code /public/../admin} cannot reach a route it
- * does not name. A path that climbs above the root, or is not origin-form, is refused.
+ * 5.2.4), also when written as {@code %2e}, so that {@code /public/../admin} cannot reach a route
+ * it does not name. A path that climbs above the root, or is not origin-form, is refused.
  */
 public final class PathNormalizer {
 
@@ -54,9 +54,7 @@ public final class PathNormalizer {
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
       if (c == '.' || c == '%') {
-        return path.contains("/.")
-            || path.contains("/%2e")
-            || path.contains("/%2E");
+        return path.contains("/.") || path.contains("/%2e") || path.contains("/%2E");
       }
     }
     return false;

@@ -24,7 +24,8 @@ public final class PathPattern {
 
   private final String text;
   private final Kind kind;
-  private final List<String> segments; // for TEMPLATE/PREFIX: literal segments, or null for a variable
+  private final List<String>
+      segments; // for TEMPLATE/PREFIX: literal segments, or null for a variable
   private final List<String> variables;
 
   private PathPattern(String text, Kind kind, List<String> segments, List<String> variables) {
@@ -74,9 +75,7 @@ public final class PathPattern {
       }
       if (s.indexOf('{') >= 0 || s.indexOf('}') >= 0 || s.indexOf('*') >= 0) {
         throw new IllegalArgumentException(
-            "'"
-                + s
-                + "': a variable must be a whole segment ({id}) and '**' a whole last segment");
+            "'" + s + "': a variable must be a whole segment ({id}) and '**' a whole last segment");
       }
       segments.add(s);
     }

@@ -182,7 +182,9 @@ final class PathTable<T> {
       for (Entry<T> other : same) {
         if (other.methods.isEmpty() || methods.isEmpty()) {
           throw new IllegalArgumentException(
-              "overlaps route '" + other.id + "' (same host and path, and one of them allows any method)");
+              "overlaps route '"
+                  + other.id
+                  + "' (same host and path, and one of them allows any method)");
         }
         for (String m : methods) {
           if (other.methods.contains(m)) {

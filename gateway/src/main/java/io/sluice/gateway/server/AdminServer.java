@@ -1,7 +1,7 @@
 package io.sluice.gateway.server;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -13,22 +13,25 @@ import java.util.function.BooleanSupplier;
  * The admin listener: {@code /healthz} (the process is alive) and {@code /readyz} (config loaded,
  * listeners bound, not draining). Kept apart from client traffic and never shed.
  */
-final class AdminServer {
+final class AdminServer extends VerticleBase {
 
-  private final Vertx vertx;
   private final String host;
   private final int port;
   private final BooleanSupplier ready;
   private HttpServer server;
 
-  AdminServer(Vertx vertx, String host, int port, BooleanSupplier ready) {
-    this.vertx = vertx;
+  AdminServer(String host, int port, BooleanSupplier ready) {
     this.host = host;
     this.port = port;
     this.ready = ready;
   }
 
-  Future<Integer> start() {
+  int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> start() {
     Router router = Router.router(vertx);
     router
         .get("/healthz")
@@ -38,14 +41,13 @@ final class AdminServer {
         .handler(
             ctx -> {
               boolean ok = ready.getAsBoolean();
-              json(ctx.response(), ok ? 200 : 503, new JsonObject().put("status", ok ? "ready" : "not ready"));
+              json(
+                  ctx.response(),
+                  ok ? 200 : 503,
+                  new JsonObject().put("status", ok ? "ready" : "not ready"));
             });
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
-    return server.requestHandler(router).listen().map(HttpServer::actualPort);
-  }
-
-  Future<Void> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    return server.requestHandler(router).listen();
   }
 
   private static void json(io.vertx.core.http.HttpServerResponse res, int status, JsonObject body) {

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Per event loop: caps open client connections (process-wide) and closes connections that take
- * too long to send a request's headers (slowloris). A new connection has {@code headerTimeout} to
- * send its first request's headers; between requests on a keep-alive connection the limit is
- * {@code idleTimeout}. One sweep per second, so the per-request cost is two field writes.
+ * Per event loop: caps open client connections (process-wide) and closes connections that take too
+ * long to send a request's headers (slowloris). A new connection has {@code headerTimeout} to send
+ * its first request's headers; between requests on a keep-alive connection the limit is {@code
+ * idleTimeout}. One sweep per second, so the per-request cost is two field writes.
  */
 final class ConnectionGuard {
 
@@ -33,7 +33,8 @@ final class ConnectionGuard {
   private final long idleTimeoutNanos;
   private long timerId = -1;
 
-  ConnectionGuard(AtomicInteger open, int maxConnections, long headerTimeoutNanos, long idleTimeoutNanos) {
+  ConnectionGuard(
+      AtomicInteger open, int maxConnections, long headerTimeoutNanos, long idleTimeoutNanos) {
     this.open = open;
     this.maxConnections = maxConnections;
     this.headerTimeoutNanos = headerTimeoutNanos;

@@ -27,8 +27,10 @@ public final class Gateway {
   private final GatewayRuntime runtime;
   private final List<String> deployments = new ArrayList<>();
   private AdminServer admin;
+  private String adminDeployment;
   private volatile boolean ready;
   private volatile boolean draining;
+  private Future<Void> stopped;
   private int port;
   private int adminPort;
 
@@ -45,12 +47,13 @@ public final class Gateway {
 
   private Future<Void> doStart(int instances) {
     SluiceConfig.Listener admin = runtime.config.gateway().admin();
-    this.admin = new AdminServer(vertx, admin.host(), admin.port(), this::isReady);
-    return this.admin
-        .start()
+    this.admin = new AdminServer(admin.host(), admin.port(), this::isReady);
+    return vertx
+        .deployVerticle(this.admin)
         .compose(
-            p -> {
-              adminPort = p;
+            adminId -> {
+              adminDeployment = adminId;
+              adminPort = this.admin.actualPort();
               // Every instance listens on the configured port; Vert.x shares one listening
               // socket between them. For port 0, a negative port asks Vert.x for one random
               // port shared by all instances.
@@ -68,13 +71,15 @@ public final class Gateway {
                   .compose(
                       id -> {
                         deployments.add(id);
-                        return Future.all(new ArrayList<>(bound.stream().map(Promise::future).toList()));
+                        return Future.all(
+                            new ArrayList<>(bound.stream().map(Promise::future).toList()));
                       })
                   .map(
                       all -> {
                         java.util.Set<Integer> ports = new java.util.HashSet<>(all.<Integer>list());
                         if (ports.size() != 1) {
-                          throw new IllegalStateException("event loops bound different ports: " + ports);
+                          throw new IllegalStateException(
+                              "event loops bound different ports: " + ports);
                         }
                         port = ports.iterator().next();
                         return null;
@@ -117,15 +122,24 @@ public final class Gateway {
    * Drains and stops: readiness goes false at once, the listener stops accepting, requests in
    * flight finish (up to {@code gateway.drainTimeout}), then everything closes.
    */
-  public Future<Void> shutdown() {
+  public synchronized Future<Void> shutdown() {
+    if (stopped != null) {
+      return stopped;
+    }
     draining = true;
     LOG.info("draining (up to {})", runtime.drainTimeout);
     List<Future<Void>> undeploys = new ArrayList<>();
     for (String id : deployments) {
       undeploys.add(vertx.undeploy(id));
     }
-    return Future.join(undeploys)
-        .transform(ar -> admin.stop())
-        .onComplete(ar -> LOG.info("stopped"));
+    stopped =
+        Future.join(undeploys)
+            .transform(
+                ar ->
+                    adminDeployment == null
+                        ? Future.<Void>succeededFuture()
+                        : vertx.undeploy(adminDeployment))
+            .onComplete(ar -> LOG.info("stopped"));
+    return stopped;
   }
 }

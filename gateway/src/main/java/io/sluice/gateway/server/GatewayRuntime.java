@@ -50,7 +50,12 @@ final class GatewayRuntime {
     RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
     for (Route r : config.routes()) {
       int bi = index.get(r.backend());
-      b.add(r.id(), PathPattern.parse(r.path()), r.methods(), r.hosts(), new CompiledRoute(r.id(), r.backend(), bi));
+      b.add(
+          r.id(),
+          PathPattern.parse(r.path()),
+          r.methods(),
+          r.hosts(),
+          new CompiledRoute(r.id(), r.backend(), bi));
     }
     this.table = b.build();
   }

@@ -71,7 +71,8 @@ final class GatewayVerticle extends VerticleBase {
     Future<Void> shut =
         server == null
             ? Future.succeededFuture()
-            : server.shutdown(runtime.drainTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            : server.shutdown(
+                runtime.drainTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     return shut.transform(
         ar -> {
           List<Future<Void>> closes = new ArrayList<>();
@@ -82,7 +83,9 @@ final class GatewayVerticle extends VerticleBase {
         });
   }
 
-  /** Requests Netty could not decode: too long a request line (414) or headers (431), bad framing. */
+  /**
+   * Requests Netty could not decode: too long a request line (414) or headers (431), bad framing.
+   */
   private void invalid(HttpServerRequest req) {
     io.vertx.core.http.HttpServerResponse res = req.response();
     Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
@@ -101,7 +104,8 @@ final class GatewayVerticle extends VerticleBase {
     } else {
       p = io.sluice.api.Problem.of(400, "bad-request", "Bad Request", "The request is malformed.");
     }
-    RequestContext ctx = new RequestContext(req, RequestIds.generate(), remote(req), System.nanoTime());
+    RequestContext ctx =
+        new RequestContext(req, RequestIds.generate(), remote(req), System.nanoTime());
     res.putHeader(HttpHeaders.CONNECTION, "close");
     res.endHandler(
         v -> {
@@ -118,7 +122,10 @@ final class GatewayVerticle extends VerticleBase {
     guard.requestStarted(conn);
     RequestContext ctx =
         new RequestContext(
-            req, RequestIds.accept(req.getHeader(RequestIds.HEADER)), remote(req), System.nanoTime());
+            req,
+            RequestIds.accept(req.getHeader(RequestIds.HEADER)),
+            remote(req),
+            System.nanoTime());
     HttpServerResponse res = req.response();
     res.endHandler(
         v -> {

@@ -8,8 +8,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Every error response the gateway makes, in one place: {@code application/problem+json} (RFC
- * 9457) carrying the request id, never a stack trace.
+ * Every error response the gateway makes, in one place: {@code application/problem+json} (RFC 9457)
+ * carrying the request id, never a stack trace.
  */
 public final class Problems {
 
@@ -33,7 +33,8 @@ public final class Problems {
   public static final Problem GATEWAY_TIMEOUT =
       Problem.of(504, "gateway-timeout", "Gateway Timeout", "The backend did not answer in time.");
   public static final Problem INTERNAL =
-      Problem.of(500, "internal", "Internal Server Error", "The gateway failed to handle this request.");
+      Problem.of(
+          500, "internal", "Internal Server Error", "The gateway failed to handle this request.");
 
   private Problems() {}
 

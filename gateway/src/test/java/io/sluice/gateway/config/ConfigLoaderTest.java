@@ -1,0 +1,310 @@
+package io.sluice.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.gateway.config.SluiceConfig.Balance;
+import io.sluice.gateway.config.SluiceConfig.HttpBackend;
+import io.sluice.gateway.config.SluiceConfig.MockBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @TempDir Path dir;
+
+  private SluiceConfig load(String yaml) throws ConfigException {
+    return load(yaml, Map.of());
+  }
+
+  private SluiceConfig load(String yaml, Map<String, String> env) throws ConfigException {
+    return new ConfigLoader(env::get).load("routes.yaml", dir, yaml);
+  }
+
+  private List<String> errors(String yaml) {
+    return errors(yaml, Map.of());
+  }
+
+  private List<String> errors(String yaml, Map<String, String> env) {
+    try {
+      load(yaml, env);
+    } catch (ConfigException e) {
+      return e.errors().stream().map(ConfigError::toString).toList();
+    }
+    throw new AssertionError("expected the file to be refused");
+  }
+
+  @Test
+  void appliesDocumentedDefaults() throws Exception {
+    SluiceConfig c =
+        load(
+            """
+            backends:
+              b: { type: http, targets: [ "http://127.0.0.1:9000" ] }
+            routes:
+              - { id: r, match: { path: / }, backend: b }
+            """);
+    assertThat(c.gateway().listen().port()).isEqualTo(8080);
+    assertThat(c.gateway().listen().host()).isEqualTo("0.0.0.0");
+    assertThat(c.gateway().admin().port()).isEqualTo(9901);
+    assertThat(c.gateway().admin().host()).isEqualTo("127.0.0.1");
+    assertThat(c.gateway().limits().maxBodySize()).isEqualTo(10L << 20);
+    assertThat(c.gateway().limits().maxHeaderSize()).isEqualTo(16 << 10);
+    assertThat(c.gateway().limits().maxRequestLine()).isEqualTo(8 << 10);
+    assertThat(c.gateway().limits().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.gateway().limits().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.gateway().limits().maxConnections()).isEqualTo(10_000);
+    assertThat(c.gateway().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.gateway().accessLog()).isTrue();
+    HttpBackend b = (HttpBackend) c.backends().get("b");
+    assertThat(b.balance()).isEqualTo(Balance.ROUND_ROBIN);
+    assertThat(b.timeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(b.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(b.hostHeader()).isNull();
+    assertThat(b.maxConnections()).isEqualTo(64);
+  }
+
+  @Test
+  void parsesDurationsSizesAndTargetsOnce() throws Exception {
+    SluiceConfig c =
+        load(
+            """
+            gateway:
+              limits: { maxBodySize: 64KiB, requestTimeout: 250ms, maxHeaderSize: 2048 }
+            backends:
+              b:
+                type: http
+                targets: [ "http://10.0.0.1:9000/base/", "http://[::1]:81" ]
+                balance: least-requests
+                host: target
+              m: { type: mock, status: 201, headers: { x-a: 1 }, body: hi }
+            routes:
+              - { id: r, match: { path: "/a/{id}", methods: [ GET, POST ], hosts: [ API.example.com ] }, backend: b }
+            """);
+    assertThat(c.gateway().limits().maxBodySize()).isEqualTo(64 * 1024);
+    assertThat(c.gateway().limits().maxHeaderSize()).isEqualTo(2048);
+    HttpBackend b = (HttpBackend) c.backends().get("b");
+    assertThat(b.timeout()).isEqualTo(Duration.ofMillis(250));
+    assertThat(b.targets().get(0).basePath()).isEqualTo("/base");
+    assertThat(b.targets().get(1).host()).isEqualTo("::1");
+    assertThat(b.hostHeader()).isEmpty();
+    MockBackend m = (MockBackend) c.backends().get("m");
+    assertThat(m.headers().get(0).value()).isEqualTo("1");
+    assertThat(c.routes().get(0).hosts()).containsExactly("api.example.com");
+  }
+
+  @Test
+  void reportsEveryErrorAtOnceWithLineColumnAndPath() {
+    List<String> e =
+        errors(
+            """
+            gateway:
+              listen: { port: 70000 }
+              limits: { maxBodySize: 10 MB, headerTimeout: soon }
+            backends:
+              b: { type: http, targets: [ "ftp://x" ], balnce: random }
+              m: { type: carrier-pigeon }
+            routes:
+              - { id: r, match: { path: x }, backend: b, extra: 1 }
+              - { match: { path: /y }, backend: b }
+            """);
+    assertThat(e)
+        .contains(
+            "routes.yaml:2:19 gateway.listen.port: must have a maximum value of 65535",
+            "routes.yaml:3:26 gateway.limits.maxBodySize: expected a size such as 512KiB or 10MiB",
+            "routes.yaml:3:48 gateway.limits.headerTimeout: expected a duration such as 250ms, 5s, 1m or 24h",
+            "routes.yaml:5:31 backends.b.targets[0]: expected an http:// URL such as http://127.0.0.1:9000",
+            "routes.yaml:5:44 backends.b.balnce: unknown key 'balnce' (expected one of: balance, connectTimeout, host, maxConnections, targets, timeout, type)",
+            "routes.yaml:6:14 backends.m.type: expected one of [\"http\", \"mock\"]",
+            "routes.yaml:8:29 routes[0].match.path: must start with '/'",
+            "routes.yaml:8:46 routes[0].extra: unknown key 'extra' (expected one of: backend, id, match)",
+            "routes.yaml:9:5 routes[1]: missing required key 'id'");
+    assertThat(e).isSorted();
+  }
+
+  @Test
+  void checksReferencesOverlapsAndTemplates() {
+    List<String> e =
+        errors(
+            """
+            backends:
+              b: { type: mock }
+            routes:
+              - { id: a, match: { path: "/o/{id}", methods: [ GET ] }, backend: b }
+              - { id: a, match: { path: "/o/{other}", methods: [ GET, PUT ] }, backend: missing }
+              - { id: c, match: { path: "/p/{x}/{x}" }, backend: b }
+              - { id: d, match: { path: "/q/**/r" }, backend: b }
+              - { id: e, match: { path: "/s/a{b}" }, backend: b }
+            """);
+    assertThat(e)
+        .contains(
+            "routes.yaml:5:11 routes[1].id: duplicate route id 'a' (also routes[0])",
+            "routes.yaml:5:29 routes[1].match.path: overlaps route 'a' (same host, path and method GET)",
+            "routes.yaml:5:77 routes[1].backend: no backend named 'missing' (known: b)",
+            "routes.yaml:6:29 routes[2].match.path: variable 'x' appears twice",
+            "routes.yaml:7:29 routes[3].match.path: '**' may only be the last segment",
+            "routes.yaml:8:29 routes[4].match.path: 'a{b}': a variable must be a whole segment ({id}) and '**' a whole last segment");
+  }
+
+  @Test
+  void sameRouteOnDifferentHostsOrMethodsIsNoOverlap() throws Exception {
+    load(
+        """
+        backends:
+          b: { type: mock }
+        routes:
+          - { id: a, match: { path: /x, hosts: [ a.example.com ] }, backend: b }
+          - { id: b, match: { path: /x, hosts: [ b.example.com ] }, backend: b }
+          - { id: c, match: { path: /x, methods: [ GET ] }, backend: b }
+          - { id: d, match: { path: /x, methods: [ POST ] }, backend: b }
+        """);
+  }
+
+  @Test
+  void refusesDuplicateKeysAndBadYaml() {
+    assertThat(
+            errors(
+                """
+                backends:
+                  b: { type: mock }
+                  b: { type: mock }
+                routes: []
+                """))
+        .containsExactly("routes.yaml:3:3 backends.b: duplicate key 'b' (first at line 2)");
+    assertThat(errors("routes: [ {"))
+        .hasSize(1)
+        .first()
+        .asString()
+        .startsWith("routes.yaml:1:")
+        .contains("invalid YAML");
+    assertThat(errors("")).containsExactly("routes.yaml the file is empty");
+    assertThat(errors("a: 1\n---\nb: 2\n")).first().asString().contains("one YAML document");
+  }
+
+  @Test
+  void yamlOneTwoKeepsNorwayAStringAndUnknownKeysAreErrors() throws Exception {
+    SluiceConfig c =
+        load(
+            """
+            backends:
+              no: { type: mock, body: NO }
+            routes:
+              - { id: r, match: { path: /x }, backend: no }
+            """);
+    assertThat(((MockBackend) c.backends().get("no")).body()).isEqualTo("NO");
+  }
+
+  @Test
+  void substitutesEnvironmentVariablesWithDefaultsAndTypes() throws Exception {
+    SluiceConfig c =
+        load(
+            """
+            gateway:
+              listen: { port: ${env:PORT:-8181} }
+              admin: { port: ${env:ADMIN_PORT} }
+            backends:
+              b: { type: http, targets: [ "http://${env:BACKEND_HOST}:9000" ] }
+            routes:
+              - { id: r, match: { path: /x }, backend: b }
+            """,
+            Map.of("ADMIN_PORT", "9999", "BACKEND_HOST", "svc.local"));
+    assertThat(c.gateway().listen().port()).isEqualTo(8181);
+    assertThat(c.gateway().admin().port()).isEqualTo(9999);
+    assertThat(((HttpBackend) c.backends().get("b")).targets().get(0).host())
+        .isEqualTo("svc.local");
+  }
+
+  @Test
+  void substitutesFilesRelativeToTheRouteFileWithoutTheTrailingNewline() throws Exception {
+    Files.writeString(dir.resolve("body.txt"), "from a file\n");
+    SluiceConfig c =
+        load(
+            """
+            backends:
+              m: { type: mock, body: "${file:body.txt}" }
+            routes:
+              - { id: r, match: { path: /x }, backend: m }
+            """);
+    assertThat(((MockBackend) c.backends().get("m")).body()).isEqualTo("from a file");
+  }
+
+  @Test
+  void escapedPlaceholderStaysLiteral() throws Exception {
+    SluiceConfig c =
+        load(
+            """
+            backends:
+              m: { type: mock, body: "$${env:NOT_ME}" }
+            routes:
+              - { id: r, match: { path: /x }, backend: m }
+            """);
+    assertThat(((MockBackend) c.backends().get("m")).body()).isEqualTo("${env:NOT_ME}");
+  }
+
+  @Test
+  void missingVariablesAndFilesAreErrorsThatNeverShowValues() {
+    List<String> e =
+        errors(
+            """
+            gateway:
+              listen: { port: ${env:SECRET_PORT} }
+            backends:
+              m: { type: mock, body: "${env:MISSING}${file:nope.txt}" }
+              n: { type: mock, body: "${oops}" }
+            routes:
+              - { id: r, match: { path: /x }, backend: m }
+            """,
+            Map.of("SECRET_PORT", "hunter2"));
+    String all = String.join("\n", e);
+    assertThat(all)
+        .contains("routes.yaml:4:26 backends.m.body: environment variable MISSING is not set")
+        .contains("does not exist")
+        .contains("routes.yaml:5:26 backends.n.body: malformed placeholder")
+        .doesNotContain("hunter2");
+  }
+
+  @Test
+  void substitutedValueInTheWrongFormIsReportedWithoutItsValue() {
+    List<String> e =
+        errors(
+            """
+            gateway:
+              listen: { port: ${env:SECRET_PORT} }
+            routes: []
+            """,
+            Map.of("SECRET_PORT", "hunter2"));
+    assertThat(String.join("\n", e)).contains("gateway.listen.port").doesNotContain("hunter2");
+  }
+
+  @Test
+  void readsFromDiskAndNamesAMissingFile() {
+    assertThatThrownBy(() -> new ConfigLoader().load(dir.resolve("none.yaml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("1 error")
+        .satisfies(
+            t ->
+                assertThat(((ConfigException) t).describe())
+                    .endsWith("none.yaml the file does not exist"));
+  }
+
+  @Test
+  void aliasBombIsRefused() {
+    String bomb =
+        """
+        a: &a ["x","x","x","x","x","x","x","x","x"]
+        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+        g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+        routes: []
+        """;
+    assertThat(errors(bomb)).hasSize(1).first().asString().contains("invalid YAML");
+  }
+}
