@@ -50,7 +50,7 @@ class CliTest {
 
   @Test
   void validateAcceptsTheDemoAndEveryExample() throws Exception {
-    try (var files = Files.list(ROUTES)) {
+    try (var files = Files.walk(ROUTES)) {
       for (Path f : files.filter(x -> x.toString().endsWith(".yaml")).toList()) {
         Result r = sluice("validate", "--config", f.toString());
         assertThat(r.exit()).as(f + ": " + r.err()).isZero();
