@@ -27,6 +27,7 @@ public final class TestBackend {
 
   private final Handler<HttpServerRequest> handler;
   private final AtomicInteger count = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private volatile boolean recordBodies = true;
   private HttpServer server;
@@ -78,6 +79,7 @@ public final class TestBackend {
         Await.result(
             vertx
                 .createHttpServer()
+                .connectionHandler(c -> connections.incrementAndGet())
                 .requestHandler(
                     req -> {
                       count.incrementAndGet();
@@ -120,6 +122,11 @@ public final class TestBackend {
     return count.get();
   }
 
+  /** Connections accepted so far (to see keep-alive reuse). */
+  public int connectionCount() {
+    return connections.get();
+  }
+
   /** Every request received, in order. */
   public List<Received> received() {
     return List.copyOf(received);
@@ -134,6 +141,7 @@ public final class TestBackend {
   /** Forgets what was received. */
   public void reset() {
     count.set(0);
+    connections.set(0);
     received.clear();
   }
 }

@@ -11,7 +11,9 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -23,6 +25,8 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.ReadStream;
 import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +50,8 @@ public final class HttpBackendHandler implements BackendHandler {
   private final long maxBodySize;
   private final int timeoutMs;
   private final int connectTimeoutMs;
+  private final DeadlineQueue timeouts;
+  private final TargetPool[] pools;
 
   public HttpBackendHandler(Vertx vertx, HttpBackend config, long maxBodySize) {
     this.config = config;
@@ -58,6 +64,7 @@ public final class HttpBackendHandler implements BackendHandler {
     this.maxBodySize = maxBodySize;
     this.timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
     this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
+    this.timeouts = new DeadlineQueue(vertx, config.timeout().toNanos());
     HttpClientOptions options =
         new HttpClientOptions()
             .setKeepAlive(true)
@@ -66,10 +73,40 @@ public final class HttpBackendHandler implements BackendHandler {
             .setDecompressionSupported(false)
             .setTcpNoDelay(true)
             .setConnectTimeout(connectTimeoutMs)
+            // A response that pauses longer than the timeout while streaming: the connection
+            // goes (one idle-state handler per connection, no timer per request).
+            .setIdleTimeout(timeoutMs)
+            .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
             .setName("sluice-backend-" + config.name());
     PoolOptions pool =
         new PoolOptions().setHttp1MaxSize(config.maxConnections()).setMaxWaitQueueSize(-1);
     this.client = vertx.httpClientBuilder().with(options).with(pool).build();
+    this.pools = new TargetPool[targets.length];
+    for (int i = 0; i < targets.length; i++) {
+      pools[i] = new TargetPool(client, servers[i], connectTimeoutMs, config.maxConnections());
+    }
+  }
+
+  /** One call to the backend: its timeout entry and what expiry must reach. */
+  private final class Call extends DeadlineQueue.Entry {
+    final RequestContext ctx;
+    final int target;
+    HttpClientConnection connection;
+    HttpClientRequest request;
+    boolean timedOut;
+
+    Call(RequestContext ctx, int target) {
+      this.ctx = ctx;
+      this.target = target;
+    }
+
+    @Override
+    void expired() {
+      timedOut = true;
+      if (request != null) {
+        request.reset(0, new TimeoutException("no response within " + timeoutMs + "ms"));
+      }
+    }
   }
 
   @Override
@@ -78,26 +115,16 @@ public final class HttpBackendHandler implements BackendHandler {
     int t = balancer.pick();
     Target target = targets[t];
 
-    String query = req.query();
-    String uri = target.basePath() + ctx.path() + (query == null ? "" : "?" + query);
     RequestOptions opts =
         new RequestOptions()
             .setServer(servers[t])
             .setMethod(req.method())
-            .setURI(uri)
-            .setConnectTimeout(connectTimeoutMs)
-            .setIdleTimeout(timeoutMs);
+            .setURI(uri(ctx, req, target));
     setAuthority(opts, req, target);
-    MultiMap headers = HttpHeaders.headers();
-    HopByHop.copy(req.headers(), headers, true);
-    headers.remove(HttpHeaders.HOST);
-    forwarded(ctx, req, headers);
-    opts.setHeaders(headers);
 
-    boolean hasBody = hasBody(req);
     ReadStream<Buffer> body = null;
     LimitedBody limited = null;
-    if (hasBody) {
+    if (hasBody(req)) {
       req.pause();
       if (req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
         body = req;
@@ -109,12 +136,29 @@ public final class HttpBackendHandler implements BackendHandler {
     final ReadStream<Buffer> requestBody = body;
     final LimitedBody limit = limited;
 
+    Call call = new Call(ctx, t);
     balancer.started(t);
     ctx.upstreamStarted();
-    client
-        .request(opts)
+    pools[t]
+        .acquire()
+        .compose(
+            conn -> {
+              call.connection = conn;
+              return conn.request(opts);
+            })
         .compose(
             creq -> {
+              call.request = creq;
+              creq.authority(HostAndPort.create(opts.getHost(), opts.getPort()));
+              if (call.timedOut) {
+                creq.reset(0, new TimeoutException());
+              }
+              timeouts.add(call);
+              // Headers go straight onto the request: one copy, no intermediate map.
+              MultiMap headers = creq.headers();
+              HopByHop.copy(req.headers(), headers, true);
+              headers.remove(HttpHeaders.HOST);
+              forwarded(ctx, req, headers);
               req.response().closeHandler(v -> creq.reset());
               if (limit != null) {
                 limit.onExceeded(
@@ -127,29 +171,43 @@ public final class HttpBackendHandler implements BackendHandler {
                       }
                     });
               }
-              Future<HttpClientResponse> sent =
-                  requestBody == null ? creq.send() : creq.send(requestBody);
-              return sent;
+              return requestBody == null ? creq.send() : creq.send(requestBody);
             })
         .onComplete(
             ar -> {
+              timeouts.remove(call);
               if (ar.failed()) {
                 balancer.finished(t);
-                failed(ctx, ar.cause(), limit);
+                if (call.connection != null) {
+                  pools[t].release(call.connection, false);
+                }
+                // Past the deadline it is a timeout, whichever closed the connection first (our
+                // deadline or the connection's idle timeout, which share the duration).
+                boolean timeout = call.timedOut || call.pastDeadline();
+                failed(ctx, timeout ? new TimeoutException() : ar.cause(), limit);
               } else {
-                respond(ctx, ar.result(), t);
+                respond(ctx, ar.result(), call, requestBody == null);
               }
             });
   }
 
-  private void respond(RequestContext ctx, HttpClientResponse resp, int t) {
+  /** The backend URI: the target's base path, the normalized path, the query as received. */
+  private static String uri(RequestContext ctx, HttpServerRequest req, Target target) {
+    String path = ctx.path();
+    if (target.basePath().isEmpty() && path.equals(req.path())) {
+      return req.uri(); // unchanged: no new string
+    }
+    String query = req.query();
+    return target.basePath() + path + (query == null ? "" : "?" + query);
+  }
+
+  private void respond(
+      RequestContext ctx, HttpClientResponse resp, Call call, boolean requestWithoutBody) {
+    int t = call.target;
     ctx.upstreamAnswered();
     HttpServerResponse res = ctx.request().response();
+    // The status code only: the reason phrase is informational (RFC 9112 4) and HTTP/2 has none.
     res.setStatusCode(resp.statusCode());
-    String message = resp.statusMessage();
-    if (message != null && !message.isEmpty()) {
-      res.setStatusMessage(message);
-    }
     HopByHop.copy(resp.headers(), res.headers(), false);
     res.headers().set(RequestIds.HEADER, ctx.requestId());
     int status = resp.statusCode();
@@ -166,6 +224,10 @@ public final class HttpBackendHandler implements BackendHandler {
         .onComplete(
             ar -> {
               balancer.finished(t);
+              // Reusable only after a complete exchange: the response fully relayed and the
+              // request body fully sent (a backend may answer before reading it all).
+              boolean complete = ar.succeeded() && (requestWithoutBody || ctx.request().isEnded());
+              pools[t].release(call.connection, complete);
               if (ar.failed() && !res.closed()) {
                 // The backend broke off mid-response: the client must not take it as complete.
                 ctx.request().connection().close();
@@ -251,6 +313,10 @@ public final class HttpBackendHandler implements BackendHandler {
 
   @Override
   public Future<Void> close() {
-    return client.close();
+    List<Future<Void>> closes = new ArrayList<>();
+    for (TargetPool p : pools) {
+      closes.add(p.close());
+    }
+    return Future.join(closes).transform(ar -> client.close());
   }
 }

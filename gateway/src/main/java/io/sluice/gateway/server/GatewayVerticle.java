@@ -198,10 +198,10 @@ final class GatewayVerticle extends VerticleBase {
 
   /** Content-Length with Transfer-Encoding, or several different Content-Length values. */
   static boolean ambiguousFraming(HttpServerRequest req) {
-    List<String> lengths = req.headers().getAll(HttpHeaders.CONTENT_LENGTH);
-    if (lengths.isEmpty()) {
+    if (!req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       return false;
     }
+    List<String> lengths = req.headers().getAll(HttpHeaders.CONTENT_LENGTH);
     if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
       return true;
     }
