@@ -4,7 +4,7 @@
 #
 # Usage: bench/run.sh [seconds] [connections]
 # Env:   WARMUP=40 (s; the JIT needs ~40 s on 2 cores)  INSTANCES=2  BENCH_ACCESS_LOG=false
-#        RATE=N: also measure latency at a fixed N req/s with h2load (closed-loop wrk hides it)
+#        RATE=N: also measure latency at a fixed N req/s with autocannon (closed-loop wrk hides it)
 # Needs: wrk and nginx (installed from Debian packages when missing), a built gateway/target/sluice.jar.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +14,7 @@ jar=$root/gateway/target/sluice.jar
 
 need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
 need wrk wrk; need nginx nginx
-[ -n "${RATE:-}" ] && need h2load nghttp2-client
+if [ -n "${RATE:-}" ] && ! command -v autocannon >/dev/null 2>&1; then npm install -g autocannon@8 >/dev/null 2>&1; fi
 [ -f "$jar" ] || (cd "$root" && mvn -q -B -DskipTests package)
 
 pids=()
@@ -45,6 +45,6 @@ cpu_us=$(echo "($t1 - $t0) * 1000000 / $hz / $reqs" | bc -l)
 printf "gateway CPU per request: %.1f us (user+system over %s requests)\n" "$cpu_us" "$reqs"
 
 if [ -n "${RATE:-}" ]; then
-  echo "fixed rate ${RATE} req/s for ${secs}s (h2load, HTTP/1.1):"
-  h2load --h1 -c "$conns" -D "$secs" --rps $(( RATE / conns )) "$url" | grep -E 'requests:|time for request|finished in'
+  echo "fixed rate ${RATE} req/s for ${secs}s (autocannon):"
+  autocannon -c "$conns" -d "$secs" -R "$RATE" "$url" 2>&1 | sed -n '1,12p'
 fi
