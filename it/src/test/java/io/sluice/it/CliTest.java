@@ -99,6 +99,66 @@ class CliTest {
   }
 
   @Test
+  void routesPrintsEveryRouteWithItsBackend() throws Exception {
+    Result r = sluice("routes", "--config", ROUTES.resolve("demo.yaml").toString());
+    assertThat(r.exit()).isZero();
+    assertThat(r.out())
+        .contains("ROUTE")
+        .containsPattern("hello\\s+GET\\s+\\*\\s+/hello\\s+hello \\(MockBackend\\)")
+        .containsPattern("echo\\s+\\*\\s+\\*\\s+/echo/\\*\\*\\s+echo \\(HttpBackend\\)");
+  }
+
+  @Test
+  void theReadmeDemoAnswersWithItsEmbeddedBackends() throws Exception {
+    int port = freePort();
+    int admin = freePort();
+    int demo = freePort();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                java(),
+                "-jar",
+                JAR.toString(),
+                "run",
+                "--config",
+                ROUTES.resolve("demo.yaml").toString(),
+                "--demo-backends",
+                "--instances",
+                "1")
+            .redirectOutput(dir.resolve("demo.out").toFile())
+            .redirectError(dir.resolve("demo.err").toFile());
+    pb.environment().put("SLUICE_PORT", String.valueOf(port));
+    pb.environment().put("SLUICE_ADMIN_PORT", String.valueOf(admin));
+    pb.environment().put("SLUICE_DEMO_PORT", String.valueOf(demo));
+    Process p = pb.start();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    try {
+      awaitReady(http, admin, p);
+      assertThat(get(http, port, "/hello")).isEqualTo("200 {\"hello\":\"world\"}");
+      assertThat(get(http, port, "/orders/42")).startsWith("200 ").contains("shipped");
+      assertThat(get(http, port, "/echo/anything?x=1"))
+          .startsWith("200 ")
+          .contains("\"uri\" : \"/echo/anything?x=1\"")
+          .contains("x-forwarded-for");
+      assertThat(get(http, port, "/nowhere"))
+          .startsWith("404 ")
+          .contains("urn:sluice:problem:not-found");
+      p.destroy();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isZero();
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  private static String get(HttpClient http, int port, String path) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    return r.statusCode() + " " + r.body();
+  }
+
+  @Test
   void runDrainsOnSigtermAndExitsZero() throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

@@ -39,10 +39,12 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--demo-backends",
-      description = "Also start the demo's echo backend on 127.0.0.1:${DEFAULT-VALUE}.",
+      description =
+          "Also start the demo's echo backend on 127.0.0.1:PORT (default: $SLUICE_DEMO_PORT, or"
+              + " 9000).",
       paramLabel = "PORT",
       arity = "0..1",
-      fallbackValue = "9000")
+      fallbackValue = "${env:SLUICE_DEMO_PORT:-9000}")
   Integer demoPort;
 
   @Override
