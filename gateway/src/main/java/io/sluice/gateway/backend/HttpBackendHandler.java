@@ -87,17 +87,31 @@ public final class HttpBackendHandler implements BackendHandler {
     }
   }
 
-  /** One call to the backend: its timeout entry and what expiry must reach. */
+  /**
+   * One call to the backend, from getting a connection to the response: its timeout entry, and
+   * plain callbacks from step to step (no chain of composed futures on the hot path).
+   */
   private final class Call extends DeadlineQueue.Entry {
     final RequestContext ctx;
     final int target;
+    final RequestOptions options;
+    final ReadStream<Buffer> body;
+    final LimitedBody limit;
     HttpClientConnection connection;
     HttpClientRequest request;
     boolean timedOut;
 
-    Call(RequestContext ctx, int target) {
+    Call(
+        RequestContext ctx,
+        int target,
+        RequestOptions options,
+        ReadStream<Buffer> body,
+        LimitedBody limit) {
       this.ctx = ctx;
       this.target = target;
+      this.options = options;
+      this.body = body;
+      this.limit = limit;
     }
 
     @Override
@@ -106,6 +120,86 @@ public final class HttpBackendHandler implements BackendHandler {
       if (request != null) {
         request.reset(0, new TimeoutException("no response within " + timeoutMs + "ms"));
       }
+    }
+
+    void start() {
+      balancer.started(target);
+      ctx.upstreamStarted();
+      HttpClientConnection idle = pools[target].pollIdle();
+      if (idle != null) {
+        onConnection(idle);
+      } else {
+        pools[target]
+            .acquire()
+            .onComplete(
+                ar -> {
+                  if (ar.failed()) {
+                    finish(ar.cause());
+                  } else {
+                    onConnection(ar.result());
+                  }
+                });
+      }
+    }
+
+    private void onConnection(HttpClientConnection conn) {
+      connection = conn;
+      conn.request(options)
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  finish(ar.cause());
+                } else {
+                  send(ar.result());
+                }
+              });
+    }
+
+    private void send(HttpClientRequest creq) {
+      request = creq;
+      HttpServerRequest req = ctx.request();
+      creq.authority(HostAndPort.create(options.getHost(), options.getPort()));
+      timeouts.add(this);
+      // Headers go straight onto the request: one copy, no intermediate map.
+      MultiMap headers = creq.headers();
+      HopByHop.copy(req.headers(), headers, true);
+      headers.remove(HttpHeaders.HOST);
+      forwarded(ctx, req, headers);
+      req.response().closeHandler(v -> creq.reset());
+      if (limit != null) {
+        limit.onExceeded(
+            () -> {
+              creq.reset(0, new LimitedBody.TooLarge());
+              // A backend that answered early has had its say; the unread rest of the body
+              // makes the client connection unusable.
+              if (req.response().headWritten()) {
+                req.connection().close();
+              }
+            });
+      }
+      (body == null ? creq.send() : creq.send(body))
+          .onComplete(
+              ar -> {
+                timeouts.remove(this);
+                if (ar.failed()) {
+                  finish(ar.cause());
+                } else {
+                  respond(ctx, ar.result(), this, body == null);
+                }
+              });
+    }
+
+    /** The call failed before a response: give the connection up and answer with a problem. */
+    private void finish(Throwable cause) {
+      timeouts.remove(this);
+      balancer.finished(target);
+      if (connection != null) {
+        pools[target].release(connection, false);
+      }
+      // Past the deadline it is a timeout, whichever closed the connection first (our deadline
+      // or the connection's idle timeout, which share the duration).
+      boolean timeout = timedOut || pastDeadline();
+      failed(ctx, timeout ? new TimeoutException() : cause, limit);
     }
   }
 
@@ -133,62 +227,7 @@ public final class HttpBackendHandler implements BackendHandler {
         body = limited;
       }
     }
-    final ReadStream<Buffer> requestBody = body;
-    final LimitedBody limit = limited;
-
-    Call call = new Call(ctx, t);
-    balancer.started(t);
-    ctx.upstreamStarted();
-    pools[t]
-        .acquire()
-        .compose(
-            conn -> {
-              call.connection = conn;
-              return conn.request(opts);
-            })
-        .compose(
-            creq -> {
-              call.request = creq;
-              creq.authority(HostAndPort.create(opts.getHost(), opts.getPort()));
-              if (call.timedOut) {
-                creq.reset(0, new TimeoutException());
-              }
-              timeouts.add(call);
-              // Headers go straight onto the request: one copy, no intermediate map.
-              MultiMap headers = creq.headers();
-              HopByHop.copy(req.headers(), headers, true);
-              headers.remove(HttpHeaders.HOST);
-              forwarded(ctx, req, headers);
-              req.response().closeHandler(v -> creq.reset());
-              if (limit != null) {
-                limit.onExceeded(
-                    () -> {
-                      creq.reset(0, new LimitedBody.TooLarge());
-                      // A backend that answered early has had its say; the unread rest of the
-                      // body makes the client connection unusable.
-                      if (req.response().headWritten()) {
-                        req.connection().close();
-                      }
-                    });
-              }
-              return requestBody == null ? creq.send() : creq.send(requestBody);
-            })
-        .onComplete(
-            ar -> {
-              timeouts.remove(call);
-              if (ar.failed()) {
-                balancer.finished(t);
-                if (call.connection != null) {
-                  pools[t].release(call.connection, false);
-                }
-                // Past the deadline it is a timeout, whichever closed the connection first (our
-                // deadline or the connection's idle timeout, which share the duration).
-                boolean timeout = call.timedOut || call.pastDeadline();
-                failed(ctx, timeout ? new TimeoutException() : ar.cause(), limit);
-              } else {
-                respond(ctx, ar.result(), call, requestBody == null);
-              }
-            });
+    new Call(ctx, t, opts, body, limited).start();
   }
 
   /** The backend URI: the target's base path, the normalized path, the query as received. */

@@ -32,6 +32,11 @@ final class TargetPool {
     this.max = max;
   }
 
+  /** An idle connection, or null: the hot path, without a future. */
+  HttpClientConnection pollIdle() {
+    return idle.pollLast();
+  }
+
   /** An idle connection, a new one, or the next one released when {@code max} are busy. */
   Future<HttpClientConnection> acquire() {
     HttpClientConnection c = idle.pollLast();
