@@ -8,6 +8,7 @@ import io.sluice.gateway.server.RequestContext;
 import io.sluice.gateway.server.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -259,7 +260,7 @@ public final class HttpBackendHandler implements BackendHandler {
         && ctx.request().version() != HttpVersion.HTTP_1_0) {
       res.setChunked(true);
     }
-    res.send(resp)
+    relay(resp, res)
         .onComplete(
             ar -> {
               balancer.finished(t);
@@ -272,6 +273,46 @@ public final class HttpBackendHandler implements BackendHandler {
                 ctx.request().connection().close();
               }
             });
+  }
+
+  /**
+   * Streams the backend's body to the client with back-pressure: the backend is paused while the
+   * client's write queue is full. A lighter relay than the general-purpose pipe.
+   */
+  private static Future<Void> relay(HttpClientResponse resp, HttpServerResponse res) {
+    Promise<Void> done = Promise.promise();
+    resp.exceptionHandler(done::tryFail);
+    res.exceptionHandler(
+        e -> {
+          done.tryFail(e);
+          resp.request().reset();
+        });
+    res.closeHandler(
+        v -> {
+          // The client went away: stop the backend too.
+          done.tryFail("client connection closed");
+          resp.request().reset();
+        });
+    resp.handler(
+        chunk -> {
+          res.write(chunk);
+          if (res.writeQueueFull()) {
+            resp.pause();
+            res.drainHandler(v -> resp.resume());
+          }
+        });
+    resp.endHandler(
+        v ->
+            res.end()
+                .onComplete(
+                    ar -> {
+                      if (ar.succeeded()) {
+                        done.tryComplete();
+                      } else {
+                        done.tryFail(ar.cause());
+                      }
+                    }));
+    return done.future();
   }
 
   private void failed(RequestContext ctx, Throwable cause, LimitedBody limit) {
