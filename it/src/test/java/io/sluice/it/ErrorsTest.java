@@ -67,7 +67,6 @@ class ErrorsTest {
                   }))
           .build();
 
-
   private static int closedPort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
