@@ -185,7 +185,8 @@ public final class SluiceExtension
             g.trustedProxies(),
             g.accessLog(),
             g.drainTimeout());
-    return new SluiceConfig(c.source(), moved, c.backends(), c.routes());
+    return new SluiceConfig(
+        c.source(), c.baseDir(), moved, c.backends(), c.policies(), c.routes(), c.registry());
   }
 
   private void stop() {

@@ -48,7 +48,6 @@ public final class HttpBackendHandler implements BackendHandler {
   private final SocketAddress[] servers;
   private final Target[] targets;
   private final Balancer balancer;
-  private final long maxBodySize;
   private final int timeoutMs;
   private final int connectTimeoutMs;
   private final DeadlineQueue timeouts;
@@ -62,7 +61,6 @@ public final class HttpBackendHandler implements BackendHandler {
       servers[i] = SocketAddress.inetSocketAddress(targets[i].port(), targets[i].host());
     }
     this.balancer = new Balancer(config.balance(), targets.length);
-    this.maxBodySize = maxBodySize;
     this.timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
     this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
     this.timeouts = new DeadlineQueue(vertx, config.timeout().toNanos());
@@ -178,7 +176,8 @@ public final class HttpBackendHandler implements BackendHandler {
               }
             });
       }
-      (body == null ? creq.send() : creq.send(body))
+      Buffer buffered = ctx.bufferedBody();
+      (buffered != null ? creq.send(buffered) : body == null ? creq.send() : creq.send(body))
           .onComplete(
               ar -> {
                 timeouts.remove(this);
@@ -219,12 +218,12 @@ public final class HttpBackendHandler implements BackendHandler {
 
     ReadStream<Buffer> body = null;
     LimitedBody limited = null;
-    if (hasBody(req)) {
+    if (ctx.bufferedBody() == null && hasBody(req)) {
       req.pause();
       if (req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
         body = req;
       } else {
-        limited = new LimitedBody(req, maxBodySize);
+        limited = new LimitedBody(req, ctx.maxBodySize());
         body = limited;
       }
     }
@@ -260,19 +259,37 @@ public final class HttpBackendHandler implements BackendHandler {
         && ctx.request().version() != HttpVersion.HTTP_1_0) {
       res.setChunked(true);
     }
-    relay(resp, res)
-        .onComplete(
-            ar -> {
-              balancer.finished(t);
-              // Reusable only after a complete exchange: the response fully relayed and the
-              // request body fully sent (a backend may answer before reading it all).
-              boolean complete = ar.succeeded() && (requestWithoutBody || ctx.request().isEnded());
-              pools[t].release(call.connection, complete);
-              if (ar.failed() && !res.closed()) {
-                // The backend broke off mid-response: the client must not take it as complete.
-                ctx.request().connection().close();
-              }
-            });
+    Future<Void> relayed;
+    if (ctx.hasResponseHooks()) {
+      resp.pause();
+      relayed =
+          ctx.beforeResponse()
+              .compose(
+                  v -> {
+                    Future<Void> r = relay(resp, res);
+                    resp.resume();
+                    return r;
+                  },
+                  e -> {
+                    res.headers().clear();
+                    ctx.fail(io.sluice.gateway.server.Problems.INTERNAL);
+                    return Future.failedFuture(e);
+                  });
+    } else {
+      relayed = relay(resp, res);
+    }
+    relayed.onComplete(
+        ar -> {
+          balancer.finished(t);
+          // Reusable only after a complete exchange: the response fully relayed and the
+          // request body fully sent (a backend may answer before reading it all).
+          boolean complete = ar.succeeded() && (requestWithoutBody || ctx.request().isEnded());
+          pools[t].release(call.connection, complete);
+          if (ar.failed() && !res.closed()) {
+            // The backend broke off mid-response: the client must not take it as complete.
+            ctx.request().connection().close();
+          }
+        });
   }
 
   /**
@@ -383,7 +400,8 @@ public final class HttpBackendHandler implements BackendHandler {
     headers.set(RequestIds.HEADER, ctx.requestId());
   }
 
-  static boolean hasBody(HttpServerRequest req) {
+  /** Whether the request carries a body (announced by Content-Length or Transfer-Encoding). */
+  public static boolean hasBody(HttpServerRequest req) {
     String cl = req.headers().get(HttpHeaders.CONTENT_LENGTH);
     if (cl != null) {
       return !cl.equals("0");

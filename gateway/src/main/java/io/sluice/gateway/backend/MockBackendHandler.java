@@ -34,6 +34,23 @@ public final class MockBackendHandler implements BackendHandler {
     res.setStatusCode(status);
     res.headers().addAll(headers);
     res.putHeader(RequestIds.HEADER, ctx.requestId());
+    if (ctx.hasResponseHooks()) {
+      ctx.beforeResponse()
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  res.headers().clear();
+                  ctx.fail(io.sluice.gateway.server.Problems.INTERNAL);
+                } else {
+                  end(ctx, res);
+                }
+              });
+    } else {
+      end(ctx, res);
+    }
+  }
+
+  private void end(RequestContext ctx, HttpServerResponse res) {
     boolean noBody = ctx.request().method() == HttpMethod.HEAD || status == 204 || status == 304;
     if (noBody) {
       if (status != 204 && status != 304) {

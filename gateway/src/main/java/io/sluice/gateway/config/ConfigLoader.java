@@ -1,6 +1,7 @@
 package io.sluice.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.api.Units;
 import io.sluice.gateway.config.SluiceConfig.Backend;
 import io.sluice.gateway.config.SluiceConfig.Balance;
 import io.sluice.gateway.config.SluiceConfig.Gateway;
@@ -9,11 +10,14 @@ import io.sluice.gateway.config.SluiceConfig.HttpBackend;
 import io.sluice.gateway.config.SluiceConfig.Limits;
 import io.sluice.gateway.config.SluiceConfig.Listener;
 import io.sluice.gateway.config.SluiceConfig.MockBackend;
+import io.sluice.gateway.config.SluiceConfig.PolicySpec;
 import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.config.SluiceConfig.Target;
-import io.sluice.gateway.net.Cidr;
+import io.sluice.gateway.policy.PolicyRegistry;
 import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
+import io.sluice.policies.net.Cidr;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +64,7 @@ public final class ConfigLoader {
       Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
 
   private final Function<String, String> env;
+  private final ClassLoader classLoader;
 
   public ConfigLoader() {
     this(System::getenv);
@@ -67,7 +72,13 @@ public final class ConfigLoader {
 
   /** With another source of environment variables (tests). */
   public ConfigLoader(Function<String, String> env) {
+    this(env, ConfigLoader.class.getClassLoader());
+  }
+
+  /** With another class loader to find policy factories on. */
+  public ConfigLoader(Function<String, String> env, ClassLoader classLoader) {
     this.env = env;
+    this.classLoader = classLoader;
   }
 
   /** Loads a route file from disk. */
@@ -94,12 +105,30 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    SluiceConfig config = new Binder(doc, errors).bind();
+    PolicyRegistry registry = registry(doc, errors);
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    SluiceConfig config = new Binder(doc, errors, registry).bind();
     if (!errors.isEmpty()) {
       errors.sort(null);
       throw new ConfigException(errors);
     }
     return config;
+  }
+
+  private PolicyRegistry registry(SourceDocument doc, List<ConfigError> errors) {
+    JsonNode dir = doc.root().path("gateway").path("plugins").path("dir");
+    Path pluginsDir = dir.isTextual() ? doc.baseDir().resolve(dir.asText()) : null;
+    try {
+      return PolicyRegistry.load(classLoader, pluginsDir);
+    } catch (IllegalStateException e) {
+      errors.add(
+          dir.isTextual()
+              ? doc.error("/gateway/plugins/dir", e.getMessage())
+              : new ConfigError(doc.fileName(), 0, 0, "", e.getMessage()));
+      return null;
+    }
   }
 
   private static ConfigException single(String file, String message) {
@@ -110,10 +139,50 @@ public final class ConfigLoader {
   private static final class Binder {
     private final SourceDocument doc;
     private final List<ConfigError> errors;
+    private final PolicyRegistry registry;
 
-    Binder(SourceDocument doc, List<ConfigError> errors) {
+    Binder(SourceDocument doc, List<ConfigError> errors, PolicyRegistry registry) {
       this.doc = doc;
       this.errors = errors;
+      this.registry = registry;
+    }
+
+    /** The policies of a list, each found in the registry and checked against its schema. */
+    private List<PolicySpec> policies(JsonNode list, String pointer) {
+      List<PolicySpec> out = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        String item = pointer + "/" + i;
+        Map.Entry<String, JsonNode> only = list.get(i).fields().next();
+        String name = only.getKey();
+        String at = SourceDocument.child(item, name);
+        PolicyRegistry.Entry entry = registry.find(name);
+        if (entry == null) {
+          errors.add(
+              doc.keyError(
+                  at,
+                  "unknown policy '"
+                      + name
+                      + "' (known: "
+                      + (registry.names().isEmpty() ? "none" : String.join(", ", registry.names()))
+                      + ")"));
+          continue;
+        }
+        JsonNode config = only.getValue();
+        if (config.isNull()) {
+          config = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        } else {
+          int before = errors.size();
+          registry.schema(name).check(doc, at, errors);
+          if (errors.size() > before) {
+            continue;
+          }
+        }
+        ConfigError where = doc.error(at, "");
+        String location =
+            where.file() + ":" + where.line() + ":" + where.column() + " " + where.path();
+        out.add(new PolicySpec(name, entry.factory(), new JsonObject(config.toString()), location));
+      }
+      return out;
     }
 
     SluiceConfig bind() {
@@ -128,8 +197,10 @@ public final class ConfigLoader {
           backends.put(e.getKey(), b);
         }
       }
+      List<PolicySpec> global = policies(root.path("policies"), "/policies");
       List<Route> routes = routes(root.path("routes"), backends);
-      return new SluiceConfig(doc.fileName(), gateway, backends, routes);
+      return new SluiceConfig(
+          doc.fileName(), doc.baseDir(), gateway, backends, global, routes, registry);
     }
 
     private Gateway gateway(JsonNode g) {
@@ -293,7 +364,9 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
           errors.add(doc.error(p + "/match/path", e.getMessage()));
         }
-        routes.add(new Route(id, methods, path, hosts, backend));
+        routes.add(
+            new Route(
+                id, methods, path, hosts, backend, policies(r.path("policies"), p + "/policies")));
       }
       return routes;
     }

@@ -1,6 +1,11 @@
 package io.sluice.gateway.config;
 
-import io.sluice.gateway.net.Cidr;
+import io.sluice.api.Phase;
+import io.sluice.api.PolicyFactory;
+import io.sluice.gateway.policy.PolicyRegistry;
+import io.sluice.policies.net.Cidr;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +16,28 @@ import java.util.Set;
  * has passed the schema and the cross-checks.
  */
 public record SluiceConfig(
-    String source, Gateway gateway, Map<String, Backend> backends, List<Route> routes) {
+    String source,
+    Path baseDir,
+    Gateway gateway,
+    Map<String, Backend> backends,
+    List<PolicySpec> policies,
+    List<Route> routes,
+    PolicyRegistry registry) {
 
   public SluiceConfig {
     backends = Map.copyOf(backends);
+    policies = List.copyOf(policies);
     routes = List.copyOf(routes);
+  }
+
+  /**
+   * One policy as configured: its factory (found and its config validated at load time), its
+   * config, and where it stands in the file (for messages).
+   */
+  public record PolicySpec(String name, PolicyFactory factory, JsonObject config, String location) {
+    public Phase phase() {
+      return factory.phase();
+    }
   }
 
   /** The {@code gateway:} section. */
@@ -99,10 +121,16 @@ public record SluiceConfig(
 
   /** A route. {@code methods} and {@code hosts} empty mean any. */
   public record Route(
-      String id, Set<String> methods, String path, List<String> hosts, String backend) {
+      String id,
+      Set<String> methods,
+      String path,
+      List<String> hosts,
+      String backend,
+      List<PolicySpec> policies) {
     public Route {
       methods = Set.copyOf(methods);
       hosts = List.copyOf(hosts);
+      policies = List.copyOf(policies);
     }
   }
 }

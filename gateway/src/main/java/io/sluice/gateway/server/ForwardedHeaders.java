@@ -1,6 +1,6 @@
 package io.sluice.gateway.server;
 
-import io.sluice.gateway.net.Cidr;
+import io.sluice.policies.net.Cidr;
 import java.util.List;
 
 /**

@@ -36,7 +36,7 @@ public final class Gateway {
 
   private Gateway(Vertx vertx, SluiceConfig config) {
     this.vertx = vertx;
-    this.runtime = new GatewayRuntime(config);
+    this.runtime = new GatewayRuntime(vertx, config);
   }
 
   /** Starts a gateway for a validated config on {@code instances} event loops. */

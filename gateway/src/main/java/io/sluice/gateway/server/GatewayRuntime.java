@@ -9,6 +9,7 @@ import io.sluice.gateway.config.SluiceConfig.HttpBackend;
 import io.sluice.gateway.config.SluiceConfig.Limits;
 import io.sluice.gateway.config.SluiceConfig.MockBackend;
 import io.sluice.gateway.config.SluiceConfig.Route;
+import io.sluice.gateway.policy.PolicyChain;
 import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
 import io.vertx.core.Vertx;
@@ -36,7 +37,7 @@ final class GatewayRuntime {
   final Duration drainTimeout;
   final AtomicInteger openConnections = new AtomicInteger();
 
-  GatewayRuntime(SluiceConfig config) {
+  GatewayRuntime(Vertx vertx, SluiceConfig config) {
     this.config = config;
     this.limits = config.gateway().limits();
     this.forwarded = new ForwardedHeaders(config.gateway().trustedProxies());
@@ -50,12 +51,14 @@ final class GatewayRuntime {
     RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
     for (Route r : config.routes()) {
       int bi = index.get(r.backend());
+      PolicyChain chain =
+          PolicyChain.create(vertx, config.baseDir(), r.id(), config.policies(), r.policies());
       b.add(
           r.id(),
           PathPattern.parse(r.path()),
           r.methods(),
           r.hosts(),
-          new CompiledRoute(r.id(), r.backend(), bi));
+          new CompiledRoute(r.id(), r.backend(), bi, chain));
     }
     this.table = b.build();
   }

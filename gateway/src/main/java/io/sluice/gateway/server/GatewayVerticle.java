@@ -126,6 +126,7 @@ final class GatewayVerticle extends VerticleBase {
             RequestIds.accept(req.getHeader(RequestIds.HEADER)),
             remote(req),
             System.nanoTime());
+    ctx.maxBodySize = runtime.limits.maxBodySize();
     HttpServerResponse res = req.response();
     res.endHandler(
         v -> {
@@ -153,6 +154,20 @@ final class GatewayVerticle extends VerticleBase {
     }
     RouteMatch<CompiledRoute> match =
         runtime.table.match(req.getHeader(HttpHeaders.HOST), req.method().name(), path);
+    if (!match.found() && isPreflight(req)) {
+      // A CORS preflight is about the method it announces: route by that one, and let the
+      // route's policies (cors) answer it.
+      RouteMatch<CompiledRoute> actual =
+          runtime.table.match(
+              req.getHeader(HttpHeaders.HOST),
+              req.getHeader("access-control-request-method"),
+              path);
+      if (actual.found()) {
+        ctx.preflight = true;
+        ctx.preflightAllowed = match.allowedMethods();
+        match = actual;
+      }
+    }
     ctx.path = path;
     ctx.match = match;
     if (!match.found()) {
@@ -169,12 +184,27 @@ final class GatewayVerticle extends VerticleBase {
       ctx.clientAddress =
           runtime.forwarded.clientAddress(ctx.peer, true, req.getHeader("x-forwarded-for"));
     }
+    CompiledRoute route = match.route();
+    BackendHandler backend = backends[route.backendIndex()];
     try {
-      backends[match.route().backendIndex()].handle(ctx);
+      if (route.chain().isEmpty()) {
+        backend.handle(ctx);
+      } else {
+        if (io.sluice.gateway.backend.HttpBackendHandler.hasBody(req)) {
+          req.pause(); // policies may run asynchronously first: keep the body until it is read
+        }
+        PolicyRunner.run(ctx, backend);
+      }
     } catch (RuntimeException e) {
-      LOG.error("route {} failed [{}]", match.route().id(), ctx.requestId, e);
+      LOG.error("route {} failed [{}]", route.id(), ctx.requestId, e);
       ctx.fail(Problems.INTERNAL);
     }
+  }
+
+  private static boolean isPreflight(HttpServerRequest req) {
+    return req.method() == io.vertx.core.http.HttpMethod.OPTIONS
+        && req.headers().contains("origin")
+        && req.headers().contains("access-control-request-method");
   }
 
   private void log(RequestContext ctx, int status) {

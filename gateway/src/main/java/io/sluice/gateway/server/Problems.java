@@ -46,12 +46,8 @@ public final class Problems {
         "This path does not accept " + method + ".");
   }
 
-  /** Answers the request with a problem; does nothing if the response has already started. */
-  public static void send(HttpServerRequest req, Problem problem, String requestId) {
-    HttpServerResponse res = req.response();
-    if (res.headWritten() || res.ended() || res.closed()) {
-      return;
-    }
+  /** The JSON body of a problem. */
+  public static String body(Problem problem, String requestId) {
     JsonObject body =
         new JsonObject()
             .put("type", problem.type())
@@ -63,13 +59,22 @@ public final class Problems {
     if (requestId != null) {
       body.put("requestId", requestId);
     }
+    return body.encode();
+  }
+
+  /** Answers the request with a problem; does nothing if the response has already started. */
+  public static void send(HttpServerRequest req, Problem problem, String requestId) {
+    HttpServerResponse res = req.response();
+    if (res.headWritten() || res.ended() || res.closed()) {
+      return;
+    }
     res.setStatusCode(problem.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE)
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
     if (requestId != null) {
       res.putHeader(RequestIds.HEADER, requestId);
     }
-    String json = body.encode();
+    String json = body(problem, requestId);
     if (req.method() == HttpMethod.HEAD) {
       res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(json.length())).end();
     } else {

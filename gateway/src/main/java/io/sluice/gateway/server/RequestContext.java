@@ -16,6 +16,13 @@ public final class RequestContext {
   boolean peerTrusted;
   long upstreamStartNanos;
   long upstreamNanos = -1;
+  long maxBodySize;
+  String principal;
+  io.vertx.core.buffer.Buffer bufferedBody;
+  GatewayExchange exchange;
+  int policiesRun;
+  boolean preflight;
+  java.util.Set<String> preflightAllowed;
 
   RequestContext(HttpServerRequest request, String requestId, String peer, long startNanos) {
     this.request = request;
@@ -71,6 +78,32 @@ public final class RequestContext {
     if (upstreamStartNanos != 0) {
       upstreamNanos = System.nanoTime() - upstreamStartNanos;
     }
+  }
+
+  /** The largest request body this request may have (the gateway's, or lower by a policy). */
+  public long maxBodySize() {
+    return maxBodySize;
+  }
+
+  /** The request body, when a policy on the route read it; null when it streams. */
+  public io.vertx.core.buffer.Buffer bufferedBody() {
+    return bufferedBody;
+  }
+
+  /** Whether policies must see the response before it is sent. */
+  public boolean hasResponseHooks() {
+    return exchange != null && match.route().chain().hasResponseHooks();
+  }
+
+  /**
+   * Runs the response hooks of the policies that ran, in reverse order, once the status and headers
+   * are set on the response and before the body goes out.
+   */
+  public io.vertx.core.Future<Void> beforeResponse() {
+    if (!hasResponseHooks()) {
+      return io.vertx.core.Future.succeededFuture();
+    }
+    return PolicyRunner.responseHooks(this);
   }
 
   /** Answers with a problem (if nothing was sent yet). */

@@ -1,4 +1,4 @@
-package io.sluice.gateway.net;
+package io.sluice.policies.net;
 
 import io.netty.util.NetUtil;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.sluice.gateway.net;
+package io.sluice.policies.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.sluice.gateway.config;
+package io.sluice.api;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

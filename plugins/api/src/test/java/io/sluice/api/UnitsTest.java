@@ -1,4 +1,4 @@
-package io.sluice.gateway.config;
+package io.sluice.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,110 @@
+package io.sluice.gateway.policy;
+
+import io.sluice.api.Phase;
+import io.sluice.api.Policy;
+import io.sluice.api.PolicyContext;
+import io.sluice.gateway.config.SluiceConfig.PolicySpec;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A route's policies in the order a request meets them: by phase, then global before route, then
+ * file order. Built once per config; immutable; shared by every event loop.
+ */
+public final class PolicyChain {
+
+  /** One policy in the chain, with what the messages and the printout need. */
+  public record Link(
+      String name, Phase phase, boolean global, Policy policy, boolean hasResponseHook) {}
+
+  private static final PolicyChain EMPTY = new PolicyChain(List.of());
+
+  private final List<Link> links;
+  private final boolean needsBody;
+  private final boolean hasResponseHooks;
+
+  private PolicyChain(List<Link> links) {
+    this.links = List.copyOf(links);
+    this.needsBody = links.stream().anyMatch(l -> l.policy().needsRequestBody());
+    this.hasResponseHooks = links.stream().anyMatch(Link::hasResponseHook);
+  }
+
+  /** Orders the specs (stable: global before route within a phase, then file order). */
+  public static List<Spec> order(List<PolicySpec> global, List<PolicySpec> route) {
+    List<Spec> all = new ArrayList<>();
+    global.forEach(s -> all.add(new Spec(s, true)));
+    route.forEach(s -> all.add(new Spec(s, false)));
+    all.sort(Comparator.comparing((Spec s) -> s.spec().phase()).thenComparing(s -> !s.global()));
+    return all;
+  }
+
+  /** A spec and whether it is global. */
+  public record Spec(PolicySpec spec, boolean global) {}
+
+  /**
+   * Creates the chain of one route. A factory's {@link IllegalArgumentException} becomes one with
+   * the policy's place in the route file.
+   */
+  public static PolicyChain create(
+      Vertx vertx, Path baseDir, String routeId, List<PolicySpec> global, List<PolicySpec> route) {
+    List<Spec> ordered = order(global, route);
+    if (ordered.isEmpty()) {
+      return EMPTY;
+    }
+    PolicyContext context = new Context(vertx, baseDir, routeId);
+    List<Link> links = new ArrayList<>();
+    for (Spec s : ordered) {
+      Policy p;
+      try {
+        p = s.spec().factory().create(s.spec().config(), context);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(s.spec().location() + ": " + e.getMessage(), e);
+      }
+      links.add(new Link(s.spec().name(), s.spec().phase(), s.global(), p, overridesOnResponse(p)));
+    }
+    return new PolicyChain(links);
+  }
+
+  private static boolean overridesOnResponse(Policy p) {
+    try {
+      return p.getClass().getMethod("onResponse", io.sluice.api.Exchange.class).getDeclaringClass()
+          != Policy.class;
+    } catch (NoSuchMethodException e) {
+      return true;
+    }
+  }
+
+  public List<Link> links() {
+    return links;
+  }
+
+  public boolean isEmpty() {
+    return links.isEmpty();
+  }
+
+  /** Whether a policy reads the request body (then it is buffered for this route). */
+  public boolean needsBody() {
+    return needsBody;
+  }
+
+  /** Whether any policy has a response hook (otherwise responses pass without a stop). */
+  public boolean hasResponseHooks() {
+    return hasResponseHooks;
+  }
+
+  private record Context(Vertx vertx, Path baseDir, String routeId) implements PolicyContext {
+    @Override
+    public Clock clock() {
+      return Clock.systemUTC();
+    }
+
+    @Override
+    public Path resolve(String path) {
+      return baseDir == null ? Path.of(path) : baseDir.resolve(path);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package io.sluice.gateway.server;
+
+import io.sluice.api.AttributeKey;
+import io.sluice.api.Exchange;
+import io.sluice.api.Problem;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/** The {@link Exchange} policies see, over the gateway's request context. */
+final class GatewayExchange implements Exchange {
+
+  private final RequestContext ctx;
+  private Map<AttributeKey<?>, Object> attributes;
+  private boolean responded;
+  int localStatus;
+  MultiMap localHeaders;
+  Buffer localBody;
+
+  GatewayExchange(RequestContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public String requestId() {
+    return ctx.requestId;
+  }
+
+  @Override
+  public String routeId() {
+    return ctx.routeId();
+  }
+
+  @Override
+  public String method() {
+    return ctx.request.method().name();
+  }
+
+  @Override
+  public String path() {
+    return ctx.path;
+  }
+
+  @Override
+  public String rawQuery() {
+    return ctx.request.query();
+  }
+
+  @Override
+  public MultiMap queryParams() {
+    return ctx.request.params();
+  }
+
+  @Override
+  public String pathParam(String name) {
+    return ctx.match.param(name);
+  }
+
+  @Override
+  public Map<String, String> pathParams() {
+    return ctx.match.params();
+  }
+
+  @Override
+  public MultiMap requestHeaders() {
+    return ctx.request.headers();
+  }
+
+  @Override
+  public String clientAddress() {
+    return ctx.clientAddress;
+  }
+
+  @Override
+  public String principal() {
+    return ctx.principal;
+  }
+
+  @Override
+  public void principal(String principal) {
+    ctx.principal = principal;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> T attribute(AttributeKey<T> key) {
+    return attributes == null ? null : (T) attributes.get(key);
+  }
+
+  @Override
+  public <T> void attribute(AttributeKey<T> key, T value) {
+    if (attributes == null) {
+      attributes = new IdentityHashMap<>(4);
+    }
+    attributes.put(key, value);
+  }
+
+  @Override
+  public Buffer body() {
+    if (!ctx.match.route().chain().needsBody()) {
+      throw new IllegalStateException(
+          "the request body is only read for policies whose needsRequestBody() is true");
+    }
+    return ctx.bufferedBody == null ? Buffer.buffer() : ctx.bufferedBody;
+  }
+
+  @Override
+  public void limitBodySize(long bytes) {
+    ctx.maxBodySize = Math.min(ctx.maxBodySize, bytes);
+  }
+
+  @Override
+  public void respond(int status, MultiMap headers, Buffer body) {
+    if (responded) {
+      throw new IllegalStateException("the request has been answered already");
+    }
+    responded = true;
+    localStatus = status;
+    localHeaders = headers == null ? MultiMap.caseInsensitiveMultiMap() : headers;
+    localBody = body == null ? Buffer.buffer() : body;
+  }
+
+  @Override
+  public void respond(Problem problem) {
+    MultiMap h =
+        MultiMap.caseInsensitiveMultiMap()
+            .add(HttpHeaders.CONTENT_TYPE, Problems.CONTENT_TYPE)
+            .add(HttpHeaders.CACHE_CONTROL, "no-store");
+    respond(problem.status(), h, Buffer.buffer(Problems.body(problem, ctx.requestId)));
+  }
+
+  @Override
+  public boolean responded() {
+    return responded;
+  }
+
+  @Override
+  public int responseStatus() {
+    return ctx.request.response().getStatusCode();
+  }
+
+  @Override
+  public void responseStatus(int status) {
+    ctx.request.response().setStatusCode(status);
+  }
+
+  @Override
+  public MultiMap responseHeaders() {
+    return ctx.request.response().headers();
+  }
+}

@@ -1,0 +1,186 @@
+package io.sluice.gateway.server;
+
+import io.sluice.gateway.backend.BackendHandler;
+import io.sluice.gateway.policy.PolicyChain;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Walks a route's policy chain for one request: request hooks in order (the body is read just
+ * before the first policy that needs it, so that earlier ones can still refuse or limit it), then
+ * the backend or a policy's own answer, and response hooks in reverse. A policy that throws or
+ * fails ends the request with a 500 problem and one log line.
+ */
+final class PolicyRunner {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PolicyRunner.class);
+
+  private PolicyRunner() {}
+
+  static void run(RequestContext ctx, BackendHandler backend) {
+    ctx.exchange = new GatewayExchange(ctx);
+    next(ctx, backend, 0);
+  }
+
+  private static void next(RequestContext ctx, BackendHandler backend, int i) {
+    PolicyChain chain = ctx.match.route().chain();
+    List<PolicyChain.Link> links = chain.links();
+    while (i < links.size()) {
+      PolicyChain.Link link = links.get(i);
+      if (link.policy().needsRequestBody() && ctx.bufferedBody == null) {
+        int at = i;
+        readBody(ctx)
+            .onComplete(
+                ar -> {
+                  if (ar.failed()) {
+                    ctx.request.response().putHeader(HttpHeaders.CONNECTION, "close");
+                    ctx.fail(Problems.BODY_TOO_LARGE);
+                  } else {
+                    ctx.bufferedBody = ar.result();
+                    next(ctx, backend, at);
+                  }
+                });
+        return;
+      }
+      Future<Void> f;
+      ctx.policiesRun = i + 1;
+      try {
+        f = link.policy().onRequest(ctx.exchange);
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      if (f.succeeded() && !ctx.exchange.responded()) {
+        i++; // completed at once: stay in the loop, no callback
+        continue;
+      }
+      int at = i;
+      f.onComplete(
+          ar -> {
+            if (ar.failed()) {
+              policyFailed(ctx, link, ar.cause());
+            } else if (ctx.exchange.responded()) {
+              answerLocally(ctx);
+            } else {
+              next(ctx, backend, at + 1);
+            }
+          });
+      return;
+    }
+    if (ctx.preflight) {
+      // A CORS preflight for a method the route does not allow, and no policy answered it.
+      ctx.request.response().putHeader(HttpHeaders.ALLOW, String.join(", ", ctx.preflightAllowed));
+      ctx.fail(Problems.methodNotAllowed(ctx.request.method().name()));
+      return;
+    }
+    backend.handle(ctx);
+  }
+
+  private static void policyFailed(RequestContext ctx, PolicyChain.Link link, Throwable cause) {
+    LOG.error(
+        "policy {} on route {} failed [{}]", link.name(), ctx.routeId(), ctx.requestId, cause);
+    ctx.fail(Problems.INTERNAL);
+  }
+
+  /** Sends what a policy answered, after the response hooks of the policies that ran. */
+  private static void answerLocally(RequestContext ctx) {
+    GatewayExchange ex = ctx.exchange;
+    HttpServerResponse res = ctx.request.response();
+    res.setStatusCode(ex.localStatus);
+    res.headers().addAll(ex.localHeaders);
+    res.headers().set(RequestIds.HEADER, ctx.requestId);
+    if (ctx.bufferedBody == null
+        && io.sluice.gateway.backend.HttpBackendHandler.hasBody(ctx.request)
+        && !ctx.request.isEnded()) {
+      // The body was not read: the connection cannot carry another request.
+      res.headers().set(HttpHeaders.CONNECTION, "close");
+    }
+    ctx.beforeResponse()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                res.headers().clear();
+                ctx.fail(Problems.INTERNAL);
+                return;
+              }
+              if (ctx.request.method() == HttpMethod.HEAD) {
+                res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(ex.localBody.length()));
+                res.end();
+              } else {
+                res.end(ex.localBody);
+              }
+            });
+  }
+
+  /** Response hooks of the policies whose request hook ran, last first. */
+  static Future<Void> responseHooks(RequestContext ctx) {
+    List<PolicyChain.Link> links = ctx.match.route().chain().links();
+    return responseHook(ctx, links, ctx.policiesRun - 1);
+  }
+
+  private static Future<Void> responseHook(
+      RequestContext ctx, List<PolicyChain.Link> links, int i) {
+    for (; i >= 0; i--) {
+      PolicyChain.Link link = links.get(i);
+      if (!link.hasResponseHook()) {
+        continue;
+      }
+      Future<Void> f;
+      try {
+        f = link.policy().onResponse(ctx.exchange);
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      if (f.succeeded()) {
+        continue;
+      }
+      int at = i;
+      return f.transform(
+          ar -> {
+            if (ar.failed()) {
+              LOG.error(
+                  "policy {} on route {} failed on the response [{}]",
+                  link.name(),
+                  ctx.routeId(),
+                  ctx.requestId,
+                  ar.cause());
+              return Future.failedFuture(ar.cause());
+            }
+            return responseHook(ctx, links, at - 1);
+          });
+    }
+    return Future.succeededFuture();
+  }
+
+  /** Reads the whole body, up to the request's limit; fails with a 413 problem past it. */
+  private static Future<Buffer> readBody(RequestContext ctx) {
+    HttpServerRequest req = ctx.request;
+    Promise<Buffer> p = Promise.promise();
+    if (req.isEnded()) {
+      p.complete(Buffer.buffer());
+      return p.future();
+    }
+    Buffer acc = Buffer.buffer();
+    long limit = ctx.maxBodySize;
+    req.handler(
+        chunk -> {
+          if (acc.length() + (long) chunk.length() > limit) {
+            req.pause();
+            p.tryFail(new IllegalStateException("body too large"));
+            return;
+          }
+          acc.appendBuffer(chunk);
+        });
+    req.exceptionHandler(p::tryFail);
+    req.endHandler(v -> p.tryComplete(acc));
+    req.resume();
+    return p.future();
+  }
+}

@@ -1,0 +1,81 @@
+package io.sluice.api;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.util.Map;
+
+/**
+ * One request and, later, its response, as a policy sees them. Request headers are mutable: changes
+ * reach the backend. Response headers are mutable in {@link Policy#onResponse}.
+ */
+public interface Exchange {
+
+  /** The request id (sent to the backend and the client as X-Request-Id). */
+  String requestId();
+
+  /** The matched route's id. */
+  String routeId();
+
+  /** The HTTP method, upper case. */
+  String method();
+
+  /** The normalized path. */
+  String path();
+
+  /** The query string as received, without '?', or null. */
+  String rawQuery();
+
+  /** The query parameters, decoded. */
+  MultiMap queryParams();
+
+  /** A path variable from the route's template ({@code /orders/{id}}), decoded, or null. */
+  String pathParam(String name);
+
+  /** Every path variable, in the template's order. */
+  Map<String, String> pathParams();
+
+  /** The request headers the backend will receive. */
+  MultiMap requestHeaders();
+
+  /** The client's address (the peer, or from X-Forwarded-For behind a trusted proxy). */
+  String clientAddress();
+
+  /** Who is calling, once an AUTHENTICATE policy has said so, or null. */
+  String principal();
+
+  /** Sets who is calling (authentication policies). */
+  void principal(String principal);
+
+  /** A typed value another policy put on this exchange, or null. */
+  <T> T attribute(AttributeKey<T> key);
+
+  /** Puts a typed value on this exchange for later policies. */
+  <T> void attribute(AttributeKey<T> key, T value);
+
+  /**
+   * The request body, for a policy whose {@link Policy#needsRequestBody()} is true; empty when
+   * there is none. Throws {@link IllegalStateException} for other policies.
+   */
+  Buffer body();
+
+  /** Lowers the largest request body this request may have (never raises the gateway's). */
+  void limitBodySize(long bytes);
+
+  /** Answers the request at the gateway: the backend and the rest of the chain are skipped. */
+  void respond(int status, MultiMap headers, Buffer body);
+
+  /** Answers with a problem (application/problem+json, with the request id). */
+  void respond(Problem problem);
+
+  /** Whether a policy has answered the request. */
+  boolean responded();
+
+  /** In {@link Policy#onResponse}: the response status (it may be changed). */
+  int responseStatus();
+
+  /** In {@link Policy#onResponse}: changes the response status. */
+  void responseStatus(int status);
+
+  /** In {@link Policy#onResponse}: the response headers the client will receive. */
+  MultiMap responseHeaders();
+}
