@@ -4,13 +4,16 @@ import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.config.SluiceConfig.Route;
+import io.sluice.gateway.policy.PolicyChain;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Prints the routes of a route file as the gateway will apply them. */
-@Command(name = "routes", description = "Print the routes of a route file, in match order.")
+@Command(
+    name = "routes",
+    description = "Print the routes of a route file and each route's policy chain, in order.")
 final class RoutesCommand implements Callable<Integer> {
 
   @Option(
@@ -38,6 +41,14 @@ final class RoutesCommand implements Callable<Integer> {
           r.hosts().isEmpty() ? "*" : String.join(",", r.hosts()),
           r.path(),
           r.backend() + " (" + c.backends().get(r.backend()).getClass().getSimpleName() + ")");
+      // The effective chain, in the order a request meets it.
+      for (PolicyChain.Spec s : PolicyChain.order(c.policies(), r.policies())) {
+        System.out.printf(
+            "    %-10s %-20s %s%n",
+            s.spec().phase(),
+            s.spec().name(),
+            (s.global() ? "global, " : "") + s.spec().location());
+      }
     }
     return 0;
   }

@@ -122,7 +122,7 @@ class ConfigLoaderTest {
             "routes.yaml:5:44 backends.b.balnce: unknown key 'balnce' (expected one of: balance, connectTimeout, host, maxConnections, targets, timeout, type)",
             "routes.yaml:6:14 backends.m.type: expected one of [\"http\", \"mock\"]",
             "routes.yaml:8:29 routes[0].match.path: must start with '/'",
-            "routes.yaml:8:46 routes[0].extra: unknown key 'extra' (expected one of: backend, id, match)",
+            "routes.yaml:8:46 routes[0].extra: unknown key 'extra' (expected one of: backend, id, match, policies)",
             "routes.yaml:9:5 routes[1]: missing required key 'id'");
     assertThat(e).isSorted();
   }
@@ -306,5 +306,83 @@ class ConfigLoaderTest {
         routes: []
         """;
     assertThat(errors(bomb)).hasSize(1).first().asString().contains("invalid YAML");
+  }
+
+  @Test
+  void unknownPolicyIsAnErrorThatListsTheKnownOnes() {
+    List<String> e =
+        errors(
+            """
+            backends:
+              b: { type: mock }
+            policies:
+              - corz: { origins: [ "*" ] }
+            routes:
+              - id: r
+                match: { path: /x }
+                backend: b
+                policies:
+                  - headerz: {}
+            """);
+    assertThat(e)
+        .containsExactly(
+            "routes.yaml:4:5 policies[0].corz: unknown policy 'corz' (known: cors, headers, ip-filter, request-size)",
+            "routes.yaml:10:9 routes[0].policies[0].headerz: unknown policy 'headerz' (known: cors, headers, ip-filter, request-size)");
+  }
+
+  @Test
+  void eachPolicyConfigIsCheckedAgainstItsOwnSchemaWithPositions() {
+    List<String> e =
+        errors(
+            """
+            backends:
+              b: { type: mock }
+            routes:
+              - id: r
+                match: { path: /x }
+                backend: b
+                policies:
+                  - cors: { origins: [ "app.example.com" ], maxAge: soon }
+                  - request-size: { maximum: 1MiB }
+                  - ip-filter: { allow: [ "10.0.0.0/8" ], blocked: [] }
+            """);
+    assertThat(e)
+        .contains(
+            "routes.yaml:8:28 routes[0].policies[0].cors.origins[0]: expected an origin such as https://app.example.com, or *",
+            "routes.yaml:8:57 routes[0].policies[0].cors.maxAge: expected a duration such as 10m",
+            "routes.yaml:9:23 routes[0].policies[1].request-size: missing required key 'max'",
+            "routes.yaml:9:25 routes[0].policies[1].request-size.maximum: unknown key 'maximum' (expected one of: max)",
+            "routes.yaml:10:47 routes[0].policies[2].ip-filter.blocked: unknown key 'blocked' (expected one of: allow, deny)");
+  }
+
+  @Test
+  void aPolicyListItemHoldsExactlyOnePolicy() {
+    List<String> e =
+        errors(
+            """
+            backends:
+              b: { type: mock }
+            routes:
+              - id: r
+                match: { path: /x }
+                backend: b
+                policies:
+                  - { cors: { origins: [ "*" ] }, headers: {} }
+            """);
+    assertThat(String.join("\n", e)).contains("expected one policy per list item");
+  }
+
+  @Test
+  void aMissingPluginsDirectoryIsAnError() {
+    List<String> e =
+        errors(
+            """
+            gateway:
+              plugins: { dir: ./no-such-plugins }
+            routes: []
+            """);
+    assertThat(String.join("\n", e))
+        .contains("routes.yaml:2:19 gateway.plugins.dir: plugins directory")
+        .contains("does not exist");
   }
 }
