@@ -78,7 +78,7 @@ class BuiltInPoliciesTest {
     assertThat(r.header("Access-Control-Allow-Credentials")).isEqualTo("true");
     assertThat(r.header("Access-Control-Max-Age")).isEqualTo("3600");
     assertThat(r.header("Vary")).contains("Origin");
-    assertThat(sluice.backend("echo").requestCount()).isZero();
+    assertThat(sluice.backend("echo").reached("/api/items")).isFalse();
   }
 
   @Test
@@ -105,7 +105,7 @@ class BuiltInPoliciesTest {
                     "Access-Control-Request-Headers", "x-secret"),
                 null);
     assertThat(header.status()).isEqualTo(403);
-    assertThat(sluice.backend("echo").requestCount()).isZero();
+    assertThat(sluice.backend("echo").reached("/api/items")).isFalse();
   }
 
   @Test
@@ -159,7 +159,8 @@ class BuiltInPoliciesTest {
     TestResponse denied = sluice.client().get("/denied/x");
     assertThat(denied.status()).isEqualTo(403);
     assertThat(denied.json().getString("type")).isEqualTo("urn:sluice:problem:forbidden");
-    assertThat(sluice.backend("echo").requestCount()).isEqualTo(1);
+    assertThat(sluice.backend("echo").reached("/local/x")).isTrue();
+    assertThat(sluice.backend("echo").reached("/denied/x")).isFalse();
   }
 
   @Test
@@ -175,7 +176,7 @@ class BuiltInPoliciesTest {
                     + "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n",
                 3000);
     assertThat(chunked).startsWith("HTTP/1.1 413");
-    assertThat(sluice.backend("echo").received()).isEmpty();
+    assertThat(sluice.backend("echo").received()).noneMatch(r -> r.uri().equals("/small/x"));
     assertThat(sluice.client().send(HttpMethod.POST, "/small/x", Map.of(), "fits").status())
         .isEqualTo(200);
   }

@@ -79,7 +79,7 @@ class PipelineTest {
     assertThat(r.status()).isEqualTo(500);
     assertThat(r.json().getString("type")).isEqualTo("urn:sluice:problem:internal");
     assertThat(r.body()).doesNotContain("secret internal detail").doesNotContain("Exception");
-    assertThat(sluice.backend("echo").requestCount()).isZero();
+    assertThat(sluice.backend("echo").reached("/throws")).isFalse();
   }
 
   @Test

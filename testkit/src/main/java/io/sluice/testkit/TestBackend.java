@@ -29,6 +29,7 @@ public final class TestBackend {
   private final AtomicInteger count = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final List<String> arrived = new CopyOnWriteArrayList<>();
   private volatile boolean recordBodies = true;
   private HttpServer server;
 
@@ -83,6 +84,7 @@ public final class TestBackend {
                 .requestHandler(
                     req -> {
                       count.incrementAndGet();
+                      arrived.add(req.uri());
                       if (!recordBodies) {
                         received.add(
                             new Received(req.method().name(), req.uri(), req.headers(), null));
@@ -122,6 +124,15 @@ public final class TestBackend {
     return count.get();
   }
 
+  /**
+   * Whether any request for this URI arrived (even one reset before its body ended). Prefer it to
+   * {@link #requestCount()} in a class whose tests share the backend: a reset request of an earlier
+   * test may arrive late.
+   */
+  public boolean reached(String uri) {
+    return arrived.contains(uri);
+  }
+
   /** Connections accepted so far (to see keep-alive reuse). */
   public int connectionCount() {
     return connections.get();
@@ -143,5 +154,6 @@ public final class TestBackend {
     count.set(0);
     connections.set(0);
     received.clear();
+    arrived.clear();
   }
 }
