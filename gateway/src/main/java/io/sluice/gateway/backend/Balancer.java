@@ -51,8 +51,4 @@ final class Balancer {
   void finished(int target) {
     inFlight[target]--;
   }
-
-  int inFlight(int target) {
-    return inFlight[target];
-  }
 }

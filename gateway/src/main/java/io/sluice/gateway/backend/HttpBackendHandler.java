@@ -20,7 +20,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
@@ -77,9 +76,8 @@ public final class HttpBackendHandler implements BackendHandler {
             .setIdleTimeout(timeoutMs)
             .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
             .setName("sluice-backend-" + config.name());
-    PoolOptions pool =
-        new PoolOptions().setHttp1MaxSize(config.maxConnections()).setMaxWaitQueueSize(-1);
-    this.client = vertx.httpClientBuilder().with(options).with(pool).build();
+    // Connections come from connect(), pooled per event loop by TargetPool, not Vert.x's pool.
+    this.client = vertx.httpClientBuilder().with(options).build();
     this.pools = new TargetPool[targets.length];
     for (int i = 0; i < targets.length; i++) {
       pools[i] = new TargetPool(client, servers[i], connectTimeoutMs, config.maxConnections());

@@ -104,12 +104,4 @@ final class TargetPool {
     }
     return Future.join(closes).mapEmpty();
   }
-
-  int open() {
-    return open;
-  }
-
-  int idle() {
-    return idle.size();
-  }
 }
