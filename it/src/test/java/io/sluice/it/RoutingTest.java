@@ -79,6 +79,20 @@ class RoutingTest {
   }
 
   @Test
+  void aCorsPreflightForARouteWithoutPoliciesIsAnOrdinary405() {
+    TestResponse r =
+        sluice
+            .client()
+            .send(
+                HttpMethod.OPTIONS,
+                "/orders/new",
+                Map.of("Origin", "https://app.example.com", "Access-Control-Request-Method", "GET"),
+                null);
+    assertThat(r.status()).isEqualTo(405);
+    assertThat(r.header("Allow")).isEqualTo("GET, HEAD");
+  }
+
+  @Test
   void exactHostBeatsWildcardBeatsAnyHost() {
     assertThat(bodyForHost("tenant.example.com")).isEqualTo("tenant");
     assertThat(bodyForHost("TENANT.example.com:8080")).isEqualTo("tenant");

@@ -162,7 +162,7 @@ final class GatewayVerticle extends VerticleBase {
               req.getHeader(HttpHeaders.HOST),
               req.getHeader("access-control-request-method"),
               path);
-      if (actual.found()) {
+      if (actual.found() && !actual.route().chain().isEmpty()) {
         ctx.preflight = true;
         ctx.preflightAllowed = match.allowedMethods();
         match = actual;
