@@ -231,10 +231,10 @@ public final class HttpBackendHandler implements BackendHandler {
   /** The backend URI: the target's base path, the normalized path, the query as received. */
   private static String uri(RequestContext ctx, HttpServerRequest req, Target target) {
     String path = ctx.path();
-    if (target.basePath().isEmpty() && path.equals(req.path())) {
+    if (target.basePath().isEmpty() && path.equals(req.path()) && !ctx.queryChanged()) {
       return req.uri(); // unchanged: no new string
     }
-    String query = req.query();
+    String query = ctx.query();
     return target.basePath() + path + (query == null ? "" : "?" + query);
   }
 

@@ -45,7 +45,13 @@ final class GatewayExchange implements Exchange {
 
   @Override
   public String rawQuery() {
-    return ctx.request.query();
+    return ctx.queryOverridden ? ctx.query : ctx.request.query();
+  }
+
+  @Override
+  public void rawQuery(String query) {
+    ctx.queryOverridden = true;
+    ctx.query = query == null || query.isEmpty() ? null : query;
   }
 
   @Override

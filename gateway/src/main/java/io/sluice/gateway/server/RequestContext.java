@@ -17,6 +17,8 @@ public final class RequestContext {
   long upstreamStartNanos;
   long upstreamNanos = -1;
   long maxBodySize;
+  boolean queryOverridden;
+  String query;
   String principal;
   io.vertx.core.buffer.Buffer bufferedBody;
   GatewayExchange exchange;
@@ -43,6 +45,16 @@ public final class RequestContext {
 
   public String requestId() {
     return requestId;
+  }
+
+  /** The query string to send on (a policy may have changed it), without '?', or null. */
+  public String query() {
+    return queryOverridden ? query : request.query();
+  }
+
+  /** Whether a policy replaced the query string. */
+  public boolean queryChanged() {
+    return queryOverridden;
   }
 
   /** The normalized path the route matched. */

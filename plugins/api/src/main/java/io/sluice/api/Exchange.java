@@ -22,8 +22,11 @@ public interface Exchange {
   /** The normalized path. */
   String path();
 
-  /** The query string as received, without '?', or null. */
+  /** The query string the backend will receive, without '?', or null. */
   String rawQuery();
+
+  /** Replaces the query string the backend receives (null or empty: none). */
+  void rawQuery(String query);
 
   /** The query parameters, decoded. */
   MultiMap queryParams();
