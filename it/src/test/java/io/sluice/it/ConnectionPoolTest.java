@@ -29,9 +29,11 @@ class ConnectionPoolTest {
               backends:
                 one: { type: http, targets: [ "${backend:a}" ], maxConnections: 2 }
                 two: { type: http, targets: [ "${backend:a}", "${backend:b}" ] }
+                busy: { type: http, targets: [ "${backend:slow}" ], maxConnections: 1, connectTimeout: 300ms }
               routes:
                 - { id: one, match: { path: "/one/**" }, backend: one }
                 - { id: two, match: { path: "/two/**" }, backend: two }
+                - { id: busy, match: { path: "/busy/**" }, backend: busy }
               """)
           .instances(1)
           .backend(
@@ -49,6 +51,13 @@ class ConnectionPoolTest {
                         .setTimer(30, id -> req.response().end("a"));
                   }))
           .backend("b", TestBackend.fixed(200, "b"))
+          .backend(
+              "slow",
+              TestBackend.of(
+                  req ->
+                      io.vertx.core.Vertx.currentContext()
+                          .owner()
+                          .setTimer(2000, id -> req.response().end("slow"))))
           .build();
 
   @BeforeEach
@@ -78,6 +87,18 @@ class ConnectionPoolTest {
     }
     assertThat(sluice.backend("a").connectionCount()).isLessThanOrEqualTo(2);
     assertThat(peak.get()).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void aRequestWaitsForABusyConnectionNoLongerThanTheConnectTimeout() {
+    Future<TestResponse> first =
+        sluice.client().sendAsync(HttpMethod.GET, "/busy/1", Map.of(), null);
+    long start = System.nanoTime();
+    TestResponse second = sluice.client().get("/busy/2");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(second.status()).isEqualTo(502);
+    assertThat(ms).isLessThan(1500);
+    assertThat(Await.result(first, 10).status()).isEqualTo(200);
   }
 
   @Test

@@ -80,7 +80,8 @@ public final class HttpBackendHandler implements BackendHandler {
     this.client = vertx.httpClientBuilder().with(options).build();
     this.pools = new TargetPool[targets.length];
     for (int i = 0; i < targets.length; i++) {
-      pools[i] = new TargetPool(client, servers[i], connectTimeoutMs, config.maxConnections());
+      pools[i] =
+          new TargetPool(vertx, client, servers[i], connectTimeoutMs, config.maxConnections());
     }
   }
 

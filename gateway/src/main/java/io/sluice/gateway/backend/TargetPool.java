@@ -18,15 +18,24 @@ import java.util.List;
  */
 final class TargetPool {
 
+  private final io.vertx.core.Vertx vertx;
   private final HttpClientAgent client;
   private final HttpConnectOptions connectOptions;
+  private final long connectTimeoutMs;
   private final int max;
   private final ArrayDeque<HttpClientConnection> idle = new ArrayDeque<>();
   private final ArrayDeque<Promise<HttpClientConnection>> waiters = new ArrayDeque<>();
   private int open;
 
-  TargetPool(HttpClientAgent client, SocketAddress server, long connectTimeoutMs, int max) {
+  TargetPool(
+      io.vertx.core.Vertx vertx,
+      HttpClientAgent client,
+      SocketAddress server,
+      long connectTimeoutMs,
+      int max) {
+    this.vertx = vertx;
     this.client = client;
+    this.connectTimeoutMs = connectTimeoutMs;
     this.connectOptions =
         new HttpConnectOptions().setServer(server).setConnectTimeout(connectTimeoutMs);
     this.max = max;
@@ -47,9 +56,24 @@ final class TargetPool {
       open++;
       return connect();
     }
+    // All busy: wait for a release, but no longer than it may take to get a connection.
     Promise<HttpClientConnection> p = Promise.promise();
     waiters.addLast(p);
-    return p.future();
+    long timer =
+        vertx.setTimer(
+            connectTimeoutMs,
+            id -> {
+              if (waiters.remove(p)) {
+                p.tryFail(
+                    new io.netty.channel.ConnectTimeoutException(
+                        "no free connection within "
+                            + connectTimeoutMs
+                            + "ms (all "
+                            + max
+                            + " busy)"));
+              }
+            });
+    return p.future().andThen(ar -> vertx.cancelTimer(timer));
   }
 
   /** Gives a connection back after a complete exchange; {@code reusable} false closes it. */
