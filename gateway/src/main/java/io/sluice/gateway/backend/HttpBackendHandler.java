@@ -50,6 +50,9 @@ public final class HttpBackendHandler implements BackendHandler {
   private final int timeoutMs;
   private final int connectTimeoutMs;
   private final DeadlineQueue timeouts;
+  private final boolean preserveHost;
+  private final HostAndPort fixedAuthority;
+  private final HostAndPort[] targetAuthorities;
   private final TargetPool[] pools;
 
   public HttpBackendHandler(Vertx vertx, HttpBackend config, long maxBodySize) {
@@ -63,6 +66,24 @@ public final class HttpBackendHandler implements BackendHandler {
     this.timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
     this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
     this.timeouts = new DeadlineQueue(vertx, config.timeout().toNanos());
+    // Host header choices, worked out once (hostHeader: null = preserve, "" = target, else
+    // literal).
+    String rewrite = config.hostHeader();
+    this.preserveHost = rewrite == null;
+    this.targetAuthorities = new HostAndPort[targets.length];
+    for (int i = 0; i < targets.length; i++) {
+      targetAuthorities[i] = hostAndPort(targets[i].host(), targets[i].port());
+    }
+    if (rewrite == null || rewrite.isEmpty()) {
+      this.fixedAuthority = null;
+    } else {
+      int colon = rewrite.indexOf(':');
+      this.fixedAuthority =
+          colon < 0
+              ? hostAndPort(rewrite, 80)
+              : hostAndPort(
+                  rewrite.substring(0, colon), Integer.parseInt(rewrite.substring(colon + 1)));
+    }
     HttpClientOptions options =
         new HttpClientOptions()
             .setKeepAlive(true)
@@ -156,7 +177,7 @@ public final class HttpBackendHandler implements BackendHandler {
     private void send(HttpClientRequest creq) {
       request = creq;
       HttpServerRequest req = ctx.request();
-      creq.authority(HostAndPort.create(options.getHost(), options.getPort()));
+      creq.authority(authority(ctx.request(), target));
       timeouts.add(this);
       // Headers go straight onto the request: one copy, no intermediate map.
       MultiMap headers = creq.headers();
@@ -208,12 +229,9 @@ public final class HttpBackendHandler implements BackendHandler {
     int t = balancer.pick();
     Target target = targets[t];
 
+    // The connection comes from the target's pool: the options carry method and URI only.
     RequestOptions opts =
-        new RequestOptions()
-            .setServer(servers[t])
-            .setMethod(req.method())
-            .setURI(uri(ctx, req, target));
-    setAuthority(opts, req, target);
+        new RequestOptions().setMethod(req.method()).setURI(uri(ctx, req, target));
 
     ReadStream<Buffer> body = null;
     LimitedBody limited = null;
@@ -351,26 +369,21 @@ public final class HttpBackendHandler implements BackendHandler {
     ctx.fail(Problems.BAD_GATEWAY);
   }
 
-  private void setAuthority(RequestOptions opts, HttpServerRequest req, Target target) {
-    String rewrite = config.hostHeader();
-    if (rewrite == null) {
-      HostAndPort authority = req.authority();
-      if (authority != null) {
-        opts.setHost(authority.host()).setPort(authority.port() > 0 ? authority.port() : 80);
-        return;
-      }
-      opts.setHost(target.host()).setPort(target.port());
-    } else if (rewrite.isEmpty()) {
-      opts.setHost(target.host()).setPort(target.port());
-    } else {
-      int colon = rewrite.indexOf(':');
-      if (colon < 0) {
-        opts.setHost(rewrite).setPort(80);
-      } else {
-        opts.setHost(rewrite.substring(0, colon))
-            .setPort(Integer.parseInt(rewrite.substring(colon + 1)));
-      }
+  /** The Host the backend receives: the client's, the target's, or a literal, per config. */
+  private HostAndPort authority(HttpServerRequest req, int target) {
+    if (fixedAuthority != null) {
+      return fixedAuthority;
     }
+    if (!preserveHost) {
+      return targetAuthorities[target];
+    }
+    HostAndPort client = req.authority();
+    return client != null ? client : targetAuthorities[target];
+  }
+
+  /** host:port, without the port when it is HTTP's default (as a client writes Host). */
+  private static HostAndPort hostAndPort(String host, int port) {
+    return HostAndPort.create(host, port == 80 ? -1 : port);
   }
 
   private static void forwarded(RequestContext ctx, HttpServerRequest req, MultiMap headers) {
