@@ -123,17 +123,7 @@ public final class ApiKeyPolicyFactory implements PolicyFactory {
             MultiMap.caseInsensitiveMultiMap()
                 .add("Content-Type", "application/problem+json")
                 .add("WWW-Authenticate", challenge);
-        ex.respond(
-            401,
-            h,
-            Buffer.buffer(
-                new JsonObject()
-                    .put("type", UNAUTHORIZED.type())
-                    .put("title", UNAUTHORIZED.title())
-                    .put("status", 401)
-                    .put("detail", UNAUTHORIZED.detail())
-                    .put("requestId", ex.requestId())
-                    .encode()));
+        ex.respond(401, h, Buffer.buffer(UNAUTHORIZED.toJson(ex.requestId())));
         return Future.succeededFuture();
       }
       ex.principal(key.id());

@@ -134,7 +134,7 @@ final class GatewayExchange implements Exchange {
         MultiMap.caseInsensitiveMultiMap()
             .add(HttpHeaders.CONTENT_TYPE, Problems.CONTENT_TYPE)
             .add(HttpHeaders.CACHE_CONTROL, "no-store");
-    respond(problem.status(), h, Buffer.buffer(Problems.body(problem, ctx.requestId)));
+    respond(problem.status(), h, Buffer.buffer(problem.toJson(ctx.requestId)));
   }
 
   @Override

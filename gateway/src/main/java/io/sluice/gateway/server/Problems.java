@@ -5,7 +5,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonObject;
 
 /**
  * Every error response the gateway makes, in one place: {@code application/problem+json} (RFC 9457)
@@ -46,22 +45,6 @@ public final class Problems {
         "This path does not accept " + method + ".");
   }
 
-  /** The JSON body of a problem. */
-  public static String body(Problem problem, String requestId) {
-    JsonObject body =
-        new JsonObject()
-            .put("type", problem.type())
-            .put("title", problem.title())
-            .put("status", problem.status());
-    if (problem.detail() != null) {
-      body.put("detail", problem.detail());
-    }
-    if (requestId != null) {
-      body.put("requestId", requestId);
-    }
-    return body.encode();
-  }
-
   /** Answers the request with a problem; does nothing if the response has already started. */
   public static void send(HttpServerRequest req, Problem problem, String requestId) {
     HttpServerResponse res = req.response();
@@ -74,7 +57,7 @@ public final class Problems {
     if (requestId != null) {
       res.putHeader(RequestIds.HEADER, requestId);
     }
-    String json = body(problem, requestId);
+    String json = problem.toJson(requestId);
     if (req.method() == HttpMethod.HEAD) {
       res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(json.length())).end();
     } else {

@@ -1,5 +1,6 @@
 package io.sluice.api;
 
+import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 
 /**
@@ -33,6 +34,22 @@ public record Problem(int status, String type, String title, String detail) {
   /** A problem whose type is {@code urn:sluice:problem:<name>}. */
   public static Problem of(int status, String name, String title, String detail) {
     return new Problem(status, type(name), title, detail);
+  }
+
+  /**
+   * The {@code application/problem+json} body: type, title, status, detail, and the request id so a
+   * user can quote it. For a policy that answers with extra headers (a {@code WWW-Authenticate},
+   * say) through {@code Exchange.respond(status, headers, body)}.
+   */
+  public String toJson(String requestId) {
+    JsonObject body = new JsonObject().put("type", type).put("title", title).put("status", status);
+    if (detail != null) {
+      body.put("detail", detail);
+    }
+    if (requestId != null) {
+      body.put("requestId", requestId);
+    }
+    return body.encode();
   }
 
   /** Sluice's problem type URI for a short name, e.g. {@code not-found}. */
