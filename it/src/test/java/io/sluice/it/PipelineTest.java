@@ -43,6 +43,12 @@ class PipelineTest {
                   match: { path: /fails }
                   backend: echo
                   policies: [ { test-misbehaving: { mode: fail } } ]
+                - id: foreign
+                  match: { path: /foreign }
+                  backend: echo
+                  policies:
+                    - test-misbehaving: { mode: foreign-thread }
+                    - test-transform: { tag: after }
                 - id: body
                   match: { path: /body }
                   backend: echo
@@ -86,6 +92,17 @@ class PipelineTest {
   void aPolicyWhoseFutureFailsGivesA500AndTheGatewayKeepsServing() {
     assertThat(sluice.client().get("/fails").status()).isEqualTo(500);
     assertThat(sluice.client().get("/ordered").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aFutureCompletedOffTheEventLoopResumesTheChainOnTheRequestsEventLoop() {
+    for (int i = 0; i < 20; i++) {
+      TestResponse r = sluice.client().get("/foreign");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.json().getJsonObject("headers").getString("x-on-loop-global-transform"))
+          .isEqualTo("true");
+      assertThat(r.header("X-Trace-Back")).isEqualTo("after,global-transform,global-pre");
+    }
   }
 
   @Test

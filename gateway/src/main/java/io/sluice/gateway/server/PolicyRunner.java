@@ -2,8 +2,12 @@ package io.sluice.gateway.server;
 
 import io.sluice.gateway.backend.BackendHandler;
 import io.sluice.gateway.policy.PolicyChain;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -62,7 +66,8 @@ final class PolicyRunner {
         continue;
       }
       int at = i;
-      f.onComplete(
+      resume(
+          f,
           ar -> {
             if (ar.failed()) {
               policyFailed(ctx, link, ar.cause());
@@ -81,6 +86,24 @@ final class PolicyRunner {
       return;
     }
     backend.handle(ctx);
+  }
+
+  /**
+   * Calls the handler on the request's event loop, whichever thread completes the future: a policy
+   * may return a future that another thread completes (a client library's callback, a cache
+   * loader), and the request must only ever be touched from its own loop.
+   */
+  private static <T> void resume(Future<T> f, Handler<AsyncResult<T>> handler) {
+    Thread loop = Thread.currentThread();
+    Context context = Vertx.currentContext();
+    f.onComplete(
+        ar -> {
+          if (Thread.currentThread() == loop || context == null) {
+            handler.handle(ar);
+          } else {
+            context.runOnContext(v -> handler.handle(ar));
+          }
+        });
   }
 
   private static void policyFailed(RequestContext ctx, PolicyChain.Link link, Throwable cause) {
@@ -142,7 +165,9 @@ final class PolicyRunner {
         continue;
       }
       int at = i;
-      return f.transform(
+      Promise<Void> done = Promise.promise();
+      resume(
+          f,
           ar -> {
             if (ar.failed()) {
               LOG.error(
@@ -151,10 +176,12 @@ final class PolicyRunner {
                   ctx.routeId(),
                   ctx.requestId,
                   ar.cause());
-              return Future.failedFuture(ar.cause());
+              done.fail(ar.cause());
+            } else {
+              responseHook(ctx, links, at - 1).onComplete(done);
             }
-            return responseHook(ctx, links, at - 1);
           });
+      return done.future();
     }
     return Future.succeededFuture();
   }

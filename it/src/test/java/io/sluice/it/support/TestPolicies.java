@@ -5,6 +5,7 @@ import io.sluice.api.Phase;
 import io.sluice.api.Policy;
 import io.sluice.api.PolicyContext;
 import io.sluice.api.PolicyFactory;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -32,6 +33,8 @@ public final class TestPolicies {
         public Future<Void> onRequest(Exchange ex) {
           String t = ex.requestHeaders().get("X-Trace");
           ex.requestHeaders().set("X-Trace", t == null ? tag : t + "," + tag);
+          ex.requestHeaders()
+              .set("X-On-Loop-" + tag, String.valueOf(Context.isOnEventLoopThread()));
           // asynchronous on purpose: the chain must wait for it
           return context.vertx().timer(1).mapEmpty();
         }
@@ -70,7 +73,15 @@ public final class TestPolicies {
     }
   }
 
-  /** Fails, throws, or reads the body, as configured. */
+  /** A future completed by a thread that is not Vert.x's, as a client library's callback is. */
+  static Future<Void> onAPlainThread() {
+    java.util.concurrent.CompletableFuture<Void> cf =
+        new java.util.concurrent.CompletableFuture<>();
+    new Thread(() -> cf.complete(null), "not-vertx").start();
+    return Future.fromCompletionStage(cf);
+  }
+
+  /** Fails, throws, reads the body, or completes on a foreign thread, as configured. */
   public static final class Misbehaving implements PolicyFactory {
     @Override
     public String name() {
@@ -85,7 +96,7 @@ public final class TestPolicies {
     @Override
     public String configSchema() {
       return "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"mode\"],"
-          + "\"properties\":{\"mode\":{\"enum\":[\"throw\",\"fail\",\"echo-body\",\"bad-config\"]}}}";
+          + "\"properties\":{\"mode\":{\"enum\":[\"throw\",\"fail\",\"echo-body\",\"bad-config\",\"foreign-thread\"]}}}";
     }
 
     @Override
@@ -102,10 +113,17 @@ public final class TestPolicies {
               throw new IllegalStateException("secret internal detail");
             case "fail":
               return Future.failedFuture(new IllegalStateException("secret internal detail"));
+            case "foreign-thread":
+              return onAPlainThread();
             default:
               ex.requestHeaders().set("X-Body-Length", String.valueOf(ex.body().length()));
               return Future.succeededFuture();
           }
+        }
+
+        @Override
+        public Future<Void> onResponse(Exchange ex) {
+          return mode.equals("foreign-thread") ? onAPlainThread() : Future.succeededFuture();
         }
 
         @Override
