@@ -6,11 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** Reads a policy's JSON Schema from the resource next to its factory. */
-final class Schemas {
+public final class Schemas {
 
   private Schemas() {}
 
-  static String load(Class<?> owner, String name) {
+  public static String load(Class<?> owner, String name) {
     try (InputStream in = owner.getResourceAsStream(name + ".schema.json")) {
       if (in == null) {
         throw new IllegalStateException(name + ".schema.json is missing");

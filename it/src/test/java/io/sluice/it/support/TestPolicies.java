@@ -73,6 +73,37 @@ public final class TestPolicies {
     }
   }
 
+  /** Shows the backend who the gateway thinks is calling: X-Principal and X-Scopes. */
+  public static final class WhoAmI implements PolicyFactory {
+    @Override
+    public String name() {
+      return "test-whoami";
+    }
+
+    @Override
+    public Phase phase() {
+      return Phase.TRANSFORM;
+    }
+
+    @Override
+    public String configSchema() {
+      return "{\"type\":\"object\",\"additionalProperties\":false}";
+    }
+
+    @Override
+    public Policy create(JsonObject config, PolicyContext context) {
+      return new Policy() {
+        @Override
+        public Future<Void> onRequest(Exchange ex) {
+          ex.requestHeaders().set("X-Principal", String.valueOf(ex.principal()));
+          java.util.List<String> scopes = ex.attribute(io.sluice.api.StandardAttributes.SCOPES);
+          ex.requestHeaders().set("X-Scopes", String.valueOf(scopes));
+          return Future.succeededFuture();
+        }
+      };
+    }
+  }
+
   /** A future completed by a thread that is not Vert.x's, as a client library's callback is. */
   static Future<Void> onAPlainThread() {
     java.util.concurrent.CompletableFuture<Void> cf =
