@@ -254,7 +254,7 @@ class JwtTest {
   }
 
   @Test
-  void expAndNbfAreCheckedWithTheClockSkew() {
+  void anExpiredTokenIsRefusedBeyondTheClockSkew() {
     long now = System.currentTimeMillis();
     String expiredLongAgo =
         token("rsa-1", "alice")
@@ -270,6 +270,11 @@ class JwtTest {
             .signWith(RSA_1.getPrivate())
             .compact();
     assertThat(get("/orders/skew", expiredWithinSkew).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aTokenNotValidYetIsRefusedBeyondTheClockSkew() {
+    long now = System.currentTimeMillis();
     String notYet =
         token("rsa-1", "alice")
             .claim("scope", "orders:read")
@@ -287,7 +292,7 @@ class JwtTest {
   }
 
   @Test
-  void aWrongIssuerOrAudienceIsRefused() {
+  void aWrongIssuerIsRefused() {
     String iss =
         token("rsa-1", "alice")
             .issuer("https://evil.test/")
@@ -295,6 +300,17 @@ class JwtTest {
             .signWith(RSA_1.getPrivate())
             .compact();
     assertInvalidToken(get("/orders/iss", iss), "/orders/iss");
+    String second =
+        token("rsa-1", "alice")
+            .issuer("https://other.test/")
+            .claim("scope", "orders:read")
+            .signWith(RSA_1.getPrivate())
+            .compact();
+    assertThat(get("/orders/iss2", second).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aWrongAudienceIsRefused() {
     String aud =
         token("rsa-1", "alice")
             .audience()
@@ -303,13 +319,6 @@ class JwtTest {
             .signWith(RSA_1.getPrivate())
             .compact();
     assertInvalidToken(get("/orders/aud", aud), "/orders/aud");
-    String second =
-        token("rsa-1", "alice")
-            .issuer("https://other.test/")
-            .claim("scope", "orders:read")
-            .signWith(RSA_1.getPrivate())
-            .compact();
-    assertThat(get("/orders/iss2", second).status()).isEqualTo(200);
   }
 
   @Test
@@ -324,15 +333,11 @@ class JwtTest {
   }
 
   @Test
-  void tamperedOrStrippedSignaturesAreRefused() {
-    String good = rs256("rsa-1", "alice");
-    String[] parts = good.split("\\.");
+  void aTamperedTokenIsRefused() {
+    String[] parts = rs256("rsa-1", "alice").split("\\.");
     String admin = b64(claims("").replace("mallory", "admin"));
     assertInvalidToken(
         get("/orders/tampered", parts[0] + "." + admin + "." + parts[2]), "/orders/tampered");
-    assertInvalidToken(
-        get("/orders/stripped", parts[0] + "." + parts[1] + "."), "/orders/stripped");
-    assertInvalidToken(get("/orders/twoparts", parts[0] + "." + parts[1]), "/orders/twoparts");
     String flipped =
         parts[0]
             + "."
@@ -347,6 +352,14 @@ class JwtTest {
             .signWith(ATTACKER.getPrivate())
             .compact();
     assertInvalidToken(get("/orders/otherkey", otherKey), "/orders/otherkey");
+  }
+
+  @Test
+  void aStrippedSignatureIsRefused() {
+    String[] parts = rs256("rsa-1", "alice").split("\\.");
+    assertInvalidToken(
+        get("/orders/stripped", parts[0] + "." + parts[1] + "."), "/orders/stripped");
+    assertInvalidToken(get("/orders/twoparts", parts[0] + "." + parts[1]), "/orders/twoparts");
     assertInvalidToken(get("/orders/garbage", "not-a-token"), "/orders/garbage");
     assertInvalidToken(get("/orders/jwe", "a.b.c.d.e"), "/orders/jwe");
   }
