@@ -184,7 +184,8 @@ public final class SluiceExtension
             g.limits(),
             g.trustedProxies(),
             g.accessLog(),
-            g.drainTimeout());
+            g.drainTimeout(),
+            g.redis());
     return new SluiceConfig(
         c.source(), c.baseDir(), moved, c.backends(), c.policies(), c.routes(), c.registry());
   }

@@ -56,6 +56,7 @@ public final class ConfigLoader {
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(100);
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final int DEFAULT_BACKEND_CONNECTIONS = 64;
 
@@ -244,7 +245,12 @@ public final class ConfigLoader {
           l,
           trusted,
           g.path("accessLog").asBoolean(true),
-          duration(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT));
+          duration(g, "drainTimeout", DEFAULT_DRAIN_TIMEOUT),
+          g.has("redis")
+              ? new SluiceConfig.Redis(
+                  g.path("redis").path("url").asText(),
+                  duration(g.path("redis"), "timeout", DEFAULT_REDIS_TIMEOUT))
+              : null);
     }
 
     private static Listener listener(JsonNode n, String host, int port) {

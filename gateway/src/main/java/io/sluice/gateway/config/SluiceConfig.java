@@ -47,9 +47,21 @@ public record SluiceConfig(
       Limits limits,
       List<Cidr> trustedProxies,
       boolean accessLog,
-      Duration drainTimeout) {
+      Duration drainTimeout,
+      Redis redis) {
     public Gateway {
       trustedProxies = List.copyOf(trustedProxies);
+    }
+  }
+
+  /**
+   * The Redis server policies with {@code store: redis} share, or null. The URL may hold a
+   * password: it is never printed.
+   */
+  public record Redis(String url, Duration timeout) {
+    @Override
+    public String toString() {
+      return "Redis[timeout=" + timeout + "]";
     }
   }
 

@@ -3,8 +3,10 @@ package io.sluice.gateway.policy;
 import io.sluice.api.Phase;
 import io.sluice.api.Policy;
 import io.sluice.api.PolicyContext;
+import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.config.SluiceConfig.PolicySpec;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -50,12 +52,17 @@ public final class PolicyChain {
    * the policy's place in the route file.
    */
   public static PolicyChain create(
-      Vertx vertx, Path baseDir, String routeId, List<PolicySpec> global, List<PolicySpec> route) {
+      Vertx vertx,
+      Path baseDir,
+      String routeId,
+      JsonObject settings,
+      List<PolicySpec> global,
+      List<PolicySpec> route) {
     List<Spec> ordered = order(global, route);
     if (ordered.isEmpty()) {
       return EMPTY;
     }
-    PolicyContext context = new Context(vertx, baseDir, routeId);
+    PolicyContext context = new Context(vertx, baseDir, routeId, settings);
     List<Link> links = new ArrayList<>();
     for (Spec s : ordered) {
       Policy p;
@@ -96,7 +103,26 @@ public final class PolicyChain {
     return hasResponseHooks;
   }
 
-  private record Context(Vertx vertx, Path baseDir, String routeId) implements PolicyContext {
+  /** What of the gateway section policies may read: {@code redis}. */
+  public static JsonObject settings(SluiceConfig.Gateway gateway) {
+    JsonObject s = new JsonObject();
+    if (gateway.redis() != null) {
+      s.put(
+          "redis",
+          new JsonObject()
+              .put("url", gateway.redis().url())
+              .put("timeout", gateway.redis().timeout().toMillis() + "ms"));
+    }
+    return s;
+  }
+
+  private record Context(Vertx vertx, Path baseDir, String routeId, JsonObject settings)
+      implements PolicyContext {
+    @Override
+    public JsonObject gatewaySettings() {
+      return settings.copy();
+    }
+
     @Override
     public Clock clock() {
       return Clock.systemUTC();

@@ -52,7 +52,13 @@ final class GatewayRuntime {
     for (Route r : config.routes()) {
       int bi = index.get(r.backend());
       PolicyChain chain =
-          PolicyChain.create(vertx, config.baseDir(), r.id(), config.policies(), r.policies());
+          PolicyChain.create(
+              vertx,
+              config.baseDir(),
+              r.id(),
+              PolicyChain.settings(config.gateway()),
+              config.policies(),
+              r.policies());
       b.add(
           r.id(),
           PathPattern.parse(r.path()),

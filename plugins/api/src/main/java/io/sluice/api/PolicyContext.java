@@ -1,6 +1,7 @@
 package io.sluice.api;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -18,4 +19,13 @@ public interface PolicyContext {
 
   /** Resolves a path written in the route file (relative to the file's directory). */
   Path resolve(String path);
+
+  /**
+   * Gateway-wide settings that policies share, from the route file's {@code gateway:} section:
+   * {@code redis} ({@code url}, {@code timeout} such as "100ms") when the file sets one. A copy;
+   * empty when there is nothing.
+   */
+  default JsonObject gatewaySettings() {
+    return new JsonObject();
+  }
 }

@@ -1,0 +1,104 @@
+package io.sluice.policies.ratelimit;
+
+import io.sluice.api.AttributeKey;
+import io.sluice.api.Exchange;
+import io.sluice.api.Policy;
+import io.sluice.api.Problem;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Takes a token for each request; over the limit, a 429 problem with {@code Retry-After}. Every
+ * response of the route (the 429s too) carries the limit headers: {@code RateLimit-Policy}, {@code
+ * RateLimit} (IETF draft), and {@code X-RateLimit-Limit/Remaining/Reset}, told by the limit closest
+ * to running out.
+ */
+final class RateLimitPolicy implements Policy {
+
+  static final AttributeKey<Decision> DECISION = AttributeKey.of("rate-limit.decision");
+
+  static final Problem TOO_MANY =
+      Problem.of(429, "rate-limited", "Too Many Requests", "The rate limit is exceeded.");
+  static final Problem UNAVAILABLE =
+      Problem.of(
+          503,
+          "rate-limit-unavailable",
+          "Service Unavailable",
+          "The rate limit cannot be checked at the moment; try again later.");
+
+  private final RateLimiter limiter;
+  private final Vertx vertx;
+
+  RateLimitPolicy(RateLimiter limiter, Vertx vertx) {
+    this.limiter = limiter;
+    this.vertx = vertx;
+  }
+
+  @Override
+  public Future<Void> onRequest(Exchange ex) {
+    if (limiter.isLocal()) {
+      decide(ex, limiter.consumeLocal(ex));
+      return Future.succeededFuture();
+    }
+    Context context = vertx.getOrCreateContext();
+    Promise<Void> done = Promise.promise();
+    limiter
+        .consumeRemote(ex)
+        .onComplete(
+            ar ->
+                context.runOnContext(
+                    v -> {
+                      if (ar.succeeded()) {
+                        decide(ex, ar.result());
+                      } else if (limiter.denyOnStoreFailure) {
+                        MultiMap h =
+                            MultiMap.caseInsensitiveMultiMap()
+                                .add("Content-Type", "application/problem+json")
+                                .add("Retry-After", "1");
+                        ex.respond(503, h, Buffer.buffer(UNAVAILABLE.toJson(ex.requestId())));
+                      }
+                      done.complete();
+                    }));
+    return done.future();
+  }
+
+  private void decide(Exchange ex, Decision d) {
+    ex.attribute(DECISION, d);
+    if (!d.allowed()) {
+      MultiMap h =
+          MultiMap.caseInsensitiveMultiMap()
+              .add("Content-Type", "application/problem+json")
+              .add("Retry-After", String.valueOf(d.retryAfterSeconds()));
+      ex.respond(429, h, Buffer.buffer(TOO_MANY.toJson(ex.requestId())));
+    }
+  }
+
+  @Override
+  public Future<Void> onResponse(Exchange ex) {
+    Decision d = ex.attribute(DECISION);
+    if (d != null) {
+      Limits l = limiter.limits;
+      MultiMap h = ex.responseHeaders();
+      String reset = String.valueOf(d.resetSeconds());
+      String remaining = String.valueOf(d.remaining());
+      h.set("RateLimit-Policy", l.policyHeader);
+      h.set("RateLimit", "\"" + l.names[d.limit()] + "\";r=" + remaining + ";t=" + reset);
+      h.set("X-RateLimit-Limit", String.valueOf(l.requests[d.limit()]));
+      h.set("X-RateLimit-Remaining", remaining);
+      h.set("X-RateLimit-Reset", reset);
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public String toString() {
+    return "rate-limit{"
+        + limiter.limits.policyHeader
+        + (limiter.isLocal() ? ", local" : ", redis")
+        + "}";
+  }
+}

@@ -1,0 +1,132 @@
+package io.sluice.policies.ratelimit;
+
+import io.sluice.api.Phase;
+import io.sluice.api.Policy;
+import io.sluice.api.PolicyContext;
+import io.sluice.api.PolicyFactory;
+import io.sluice.api.Units;
+import io.sluice.policies.Schemas;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code rate-limit}: token buckets (bucket4j) per client, key, principal or route, in this gateway
+ * or in Redis for every gateway.
+ *
+ * <pre>{@code
+ * - rate-limit:
+ *     key: ip                  # ip | principal | header:<Name> | route | a list of these
+ *     limits:
+ *       - { requests: 100, per: 1m }
+ *       - { requests: 10, per: 1s }
+ *     store: local             # local | redis (gateway.redis)
+ *     onStoreFailure: allow    # allow | deny
+ * }</pre>
+ *
+ * <p>Buckets belong to the config, not to the route: routes with the same {@code rate-limit} config
+ * (a global policy, for one) share them; put {@code route} in the key to count each route apart.
+ */
+public final class RateLimitPolicyFactory implements PolicyFactory {
+
+  static final int DEFAULT_MAX_KEYS = 100_000;
+
+  private final Map<JsonObject, RateLimiter> limiters = new ConcurrentHashMap<>();
+  private final Map<String, RedisStore> stores = new ConcurrentHashMap<>();
+
+  @Override
+  public String name() {
+    return "rate-limit";
+  }
+
+  @Override
+  public Phase phase() {
+    return Phase.RATE_LIMIT;
+  }
+
+  @Override
+  public String configSchema() {
+    return Schemas.load(RateLimitPolicyFactory.class, "rate-limit");
+  }
+
+  @Override
+  public Policy create(JsonObject config, PolicyContext context) {
+    RateLimiter limiter = limiters.computeIfAbsent(config.copy(), c -> limiter(c, context));
+    return new RateLimitPolicy(limiter, context.vertx());
+  }
+
+  private RateLimiter limiter(JsonObject config, PolicyContext context) {
+    Limits limits = new Limits(config.getJsonArray("limits"));
+    KeyExtractor key = KeyExtractor.of(keyParts(config.getValue("key", "ip")));
+    boolean deny = "deny".equals(config.getString("onStoreFailure", "allow"));
+    String namespace = namespace(config);
+    if ("redis".equals(config.getString("store", "local"))) {
+      JsonObject redis = context.gatewaySettings().getJsonObject("redis");
+      if (redis == null) {
+        throw new IllegalArgumentException(
+            "store: redis needs the Redis server in gateway.redis (url)");
+      }
+      RedisStore store =
+          stores.computeIfAbsent(
+              redis.getString("url"),
+              url -> {
+                RedisStore s =
+                    new RedisStore(url, Units.duration(redis.getString("timeout")), true);
+                closeWith(context.vertx(), s);
+                return s;
+              });
+      return new RateLimiter(limits, key, namespace, null, store, deny);
+    }
+    LocalStore local = new LocalStore(limits, config.getInteger("maxKeys", DEFAULT_MAX_KEYS));
+    return new RateLimiter(limits, key, namespace, local, null, deny);
+  }
+
+  /** Closes the Redis client (and its threads) when Vert.x closes. */
+  private static void closeWith(Vertx vertx, RedisStore store) {
+    vertx.deployVerticle(
+        new AbstractVerticle() {
+          @Override
+          public void stop() {
+            store.close();
+          }
+        });
+  }
+
+  private static List<String> keyParts(Object key) {
+    List<String> parts = new ArrayList<>();
+    if (key instanceof JsonArray a) {
+      a.forEach(o -> parts.add(String.valueOf(o)));
+    } else {
+      parts.add(String.valueOf(key));
+    }
+    return parts;
+  }
+
+  /**
+   * The same on every gateway that loads the same config, so that they share buckets in Redis;
+   * different for different limits or keys.
+   */
+  static String namespace(JsonObject config) {
+    JsonObject identity =
+        new JsonObject()
+            .put("key", config.getValue("key", "ip"))
+            .put("limits", config.getJsonArray("limits"));
+    try {
+      byte[] d =
+          MessageDigest.getInstance("SHA-256")
+              .digest(identity.encode().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

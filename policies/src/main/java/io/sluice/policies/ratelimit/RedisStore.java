@@ -1,0 +1,178 @@
+package io.sluice.policies.ratelimit;
+
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.VerboseResult;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buckets in Redis, shared by every gateway that points at the same server: bucket4j's Lettuce
+ * integration (compare-and-swap), over one Lettuce connection that pipelines every call (no call
+ * waits for another's answer). Each call has {@code timeout}; a failed or late call is a store
+ * failure, for the policy's fallback. Connects in the background and again after a failure; one log
+ * line when Redis goes away and one when it is back, however many requests fall back between.
+ */
+final class RedisStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
+  private static final long RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final RedisURI uri;
+  private final String where;
+  private final long timeoutMillis;
+  private final boolean batching;
+  private final ClientResources resources;
+  private final RedisClient client;
+  private final AtomicBoolean failing = new AtomicBoolean();
+  private final LongAdder failures = new LongAdder();
+  private volatile AsyncProxyManager<byte[]> proxies;
+  private volatile StatefulRedisConnection<byte[], byte[]> connection;
+  private volatile CompletableFuture<?> connecting;
+  private volatile long lastConnectNanos;
+
+  RedisStore(String url, Duration timeout, boolean batching) {
+    this.uri = RedisURI.create(url);
+    this.where = uri.getHost() + ":" + uri.getPort(); // never the password
+    this.timeoutMillis = timeout.toMillis();
+    this.batching = batching;
+    this.resources =
+        DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).build();
+    this.client = RedisClient.create(resources, uri);
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            // While disconnected, fail at once instead of queueing until the timeout.
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(timeout))
+            .build());
+    connect();
+  }
+
+  /** Store failures so far (calls that failed or took longer than the timeout). */
+  long failures() {
+    return failures.sum();
+  }
+
+  /** Takes one token from the bucket at {@code key}; fails when Redis does not answer in time. */
+  CompletableFuture<VerboseResult<ConsumptionProbe>> consume(
+      byte[] key, BucketConfiguration configuration) {
+    AsyncProxyManager<byte[]> p = proxies;
+    if (p == null) {
+      connect();
+      CompletableFuture<?> c = connecting;
+      if (c == null || c.isDone()) {
+        return failed(new IllegalStateException("not connected to Redis at " + where));
+      }
+      // Connecting right now (at start, or Redis just came back): wait for it, within the timeout.
+      CompletableFuture<VerboseResult<ConsumptionProbe>> later =
+          c.thenCompose(x -> consume(key, configuration))
+              .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+      return later.whenComplete(
+          (r, e) -> {
+            if (e != null && !(e.getCause() instanceof IllegalStateException)) {
+              failed(e);
+            }
+          });
+    }
+    return consume(p, key, configuration);
+  }
+
+  private CompletableFuture<VerboseResult<ConsumptionProbe>> consume(
+      AsyncProxyManager<byte[]> p, byte[] key, BucketConfiguration configuration) {
+    var builder = p.builder();
+    if (batching) {
+      // Concurrent requests for one key in this gateway share one compare-and-swap.
+      builder = builder.withOptimization(Optimizations.batching());
+    }
+    CompletableFuture<VerboseResult<ConsumptionProbe>> f =
+        builder
+            .build(key, () -> CompletableFuture.completedFuture(configuration))
+            .asVerbose()
+            .tryConsumeAndReturnRemaining(1)
+            .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+    return f.whenComplete(
+        (r, e) -> {
+          if (e != null) {
+            failed(e);
+          } else if (failing.getAndSet(false)) {
+            LOG.info("Redis at {}: answering again; rate limits are shared again", where);
+          }
+        });
+  }
+
+  private <T> CompletableFuture<T> failed(Throwable e) {
+    failures.increment();
+    if (!failing.getAndSet(true)) {
+      LOG.warn(
+          "Redis at {}: {}; rate limits fall back to onStoreFailure until it answers",
+          where,
+          e instanceof java.util.concurrent.TimeoutException
+                  || e.getCause() instanceof java.util.concurrent.TimeoutException
+              ? "no answer within " + timeoutMillis + "ms"
+              : String.valueOf(e.getMessage()));
+    }
+    return CompletableFuture.failedFuture(e);
+  }
+
+  /** Connects in the background, at most once a second while there is no connection. */
+  private synchronized void connect() {
+    if (proxies != null || (connecting != null && !connecting.isDone())) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (connecting != null && now - lastConnectNanos < RECONNECT_NANOS) {
+      return;
+    }
+    lastConnectNanos = now;
+    connecting =
+        client
+            .connectAsync(ByteArrayCodec.INSTANCE, uri)
+            .toCompletableFuture()
+            .whenComplete(
+                (c, e) -> {
+                  if (e != null) {
+                    failed(e);
+                    return;
+                  }
+                  connection = c;
+                  proxies =
+                      Bucket4jLettuce.casBasedBuilder(c)
+                          .expirationAfterWrite(
+                              // A key lives until its bucket would be full again, then Redis
+                              // drops it: memory follows the active clients only.
+                              ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                                  Duration.ofSeconds(10)))
+                          .build()
+                          .asAsync();
+                });
+  }
+
+  /** Closes the connection and Lettuce's threads. */
+  void close() {
+    StatefulRedisConnection<byte[], byte[]> c = connection;
+    if (c != null) {
+      c.closeAsync();
+    }
+    client
+        .shutdownAsync(0, 2, TimeUnit.SECONDS)
+        .whenComplete((v, e) -> resources.shutdown(0, 2, TimeUnit.SECONDS));
+  }
+}
