@@ -5,6 +5,7 @@
 # Usage: bench/run.sh [seconds] [connections]
 # Env:   WARMUP=40 (s; the JIT needs ~40 s on 2 cores)  INSTANCES=2  BENCH_ACCESS_LOG=false
 #        CONFIG=bench/bench-jwt.yaml (another route file)  HEADER="Name: value" (sent by wrk)
+#        JAVA_OPTS="-D..." (more JVM options)  WRK_SCRIPT=bench/many-clients.lua (a wrk script)
 #        RATE=N: also measure latency at a fixed N req/s with autocannon (closed-loop wrk hides it)
 # Needs: wrk and nginx (installed from Debian packages when missing), a built gateway/target/sluice.jar.
 set -euo pipefail
@@ -28,7 +29,8 @@ trap cleanup EXIT
 curl -s -o /dev/null http://127.0.0.1:18090/ 2>/dev/null || nginx -c "$here/nginx-backend.conf" -g 'daemon on;'
 config=${CONFIG:-$here/bench.yaml}
 hdr=(); [ -n "${HEADER:-}" ] && hdr=(-H "$HEADER")
-java -Xms512m -Xmx512m -XX:+UseParallelGC -jar "$jar" run --config "$config" \
+wrkx=(); [ -n "${WRK_SCRIPT:-}" ] && wrkx=(-s "$WRK_SCRIPT")
+java -Xms512m -Xmx512m -XX:+UseParallelGC ${JAVA_OPTS:-} -jar "$jar" run --config "$config" \
   --instances "${INSTANCES:-2}" >/tmp/sluice-bench.out 2>/tmp/sluice-bench.err &
 gw=$!; pids+=($gw)
 for _ in $(seq 1 100); do curl -s -o /dev/null "${hdr[@]}" http://127.0.0.1:18100/hello && break; sleep 0.2; done
@@ -37,12 +39,12 @@ status=$(curl -s -o /dev/null -w "%{http_code}" "${hdr[@]}" http://127.0.0.1:181
 url=http://127.0.0.1:18100/hello
 
 echo "warm-up ${warm}s ..."
-wrk -t1 -c"$conns" -d"${warm}s" "${hdr[@]}" "$url" >/dev/null
+wrk -t1 -c"$conns" -d"${warm}s" "${hdr[@]}" "${wrkx[@]}" "$url" >/dev/null
 
 ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 hz=$(getconf CLK_TCK)
 t0=$(ticks)
-out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "${hdr[@]}" "$url")
+out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "${hdr[@]}" "${wrkx[@]}" "$url")
 t1=$(ticks)
 echo "$out"
 reqs=$(echo "$out" | awk '/requests in/ {print $1}')

@@ -40,6 +40,10 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
 
   static final int DEFAULT_MAX_KEYS = 100_000;
 
+  /** bucket4j's batching of concurrent calls for one key; off only to measure what it saves. */
+  static final boolean BATCHING =
+      Boolean.parseBoolean(System.getProperty("sluice.redis.batching", "true"));
+
   private final Map<JsonObject, RateLimiter> limiters = new ConcurrentHashMap<>();
   private final Map<String, RedisStore> stores = new ConcurrentHashMap<>();
 
@@ -80,7 +84,7 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
               redis.getString("url"),
               url -> {
                 RedisStore s =
-                    new RedisStore(url, Units.duration(redis.getString("timeout")), true);
+                    new RedisStore(url, Units.duration(redis.getString("timeout")), BATCHING);
                 closeWith(context.vertx(), s);
                 return s;
               });

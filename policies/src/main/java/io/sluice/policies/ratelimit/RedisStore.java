@@ -1,8 +1,11 @@
 package io.sluice.policies.ratelimit;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.VerboseResult;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
@@ -15,6 +18,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +47,12 @@ final class RedisStore {
   private final RedisClient client;
   private final AtomicBoolean failing = new AtomicBoolean();
   private final LongAdder failures = new LongAdder();
+  private final Cache<ByteBuffer, AsyncBucketProxy> buckets =
+      Caffeine.newBuilder()
+          .maximumSize(100_000)
+          .expireAfterAccess(Duration.ofMinutes(1))
+          .executor(Runnable::run)
+          .build();
   private volatile AsyncProxyManager<byte[]> proxies;
   private volatile StatefulRedisConnection<byte[], byte[]> connection;
   private volatile CompletableFuture<?> connecting;
@@ -97,14 +107,20 @@ final class RedisStore {
 
   private CompletableFuture<VerboseResult<ConsumptionProbe>> consume(
       AsyncProxyManager<byte[]> p, byte[] key, BucketConfiguration configuration) {
-    var builder = p.builder();
-    if (batching) {
-      // Concurrent requests for one key in this gateway share one compare-and-swap.
-      builder = builder.withOptimization(Optimizations.batching());
-    }
+    // One proxy per key, kept while the key is in use: bucket4j batches concurrent calls per proxy.
+    AsyncBucketProxy bucket =
+        buckets.get(
+            ByteBuffer.wrap(key),
+            k -> {
+              var builder = p.builder();
+              if (batching) {
+                // Concurrent requests for one key in this gateway share one compare-and-swap.
+                builder = builder.withOptimization(Optimizations.batching());
+              }
+              return builder.build(key, () -> CompletableFuture.completedFuture(configuration));
+            });
     CompletableFuture<VerboseResult<ConsumptionProbe>> f =
-        builder
-            .build(key, () -> CompletableFuture.completedFuture(configuration))
+        bucket
             .asVerbose()
             .tryConsumeAndReturnRemaining(1)
             .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
