@@ -8,7 +8,6 @@ import io.sluice.api.PolicyFactory;
 import io.sluice.api.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -119,11 +118,8 @@ public final class ApiKeyPolicyFactory implements PolicyFactory {
       }
       Key key = presented == null || presented.isEmpty() ? null : match(sha256(presented));
       if (key == null) {
-        MultiMap h =
-            MultiMap.caseInsensitiveMultiMap()
-                .add("Content-Type", "application/problem+json")
-                .add("WWW-Authenticate", challenge);
-        ex.respond(401, h, Buffer.buffer(UNAUTHORIZED.toJson(ex.requestId())));
+        ex.respond(
+            UNAUTHORIZED, MultiMap.caseInsensitiveMultiMap().add("WWW-Authenticate", challenge));
         return Future.succeededFuture();
       }
       ex.principal(key.id());

@@ -5,7 +5,6 @@ import io.sluice.api.AttributeKey;
 import io.sluice.api.Exchange;
 import io.sluice.api.Policy;
 import io.sluice.api.PolicyContext;
-import io.sluice.api.Problem;
 import io.sluice.policies.jwt.JwtPolicyFactory;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -265,11 +264,6 @@ public class JwtBenchmark {
     @Override
     public void respond(int status, MultiMap headers, Buffer body) {
       this.status = status;
-    }
-
-    @Override
-    public void respond(Problem problem) {
-      this.status = problem.status();
     }
 
     @Override

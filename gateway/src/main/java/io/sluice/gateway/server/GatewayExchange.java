@@ -2,10 +2,8 @@ package io.sluice.gateway.server;
 
 import io.sluice.api.AttributeKey;
 import io.sluice.api.Exchange;
-import io.sluice.api.Problem;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -126,15 +124,6 @@ final class GatewayExchange implements Exchange {
     localStatus = status;
     localHeaders = headers == null ? MultiMap.caseInsensitiveMultiMap() : headers;
     localBody = body == null ? Buffer.buffer() : body;
-  }
-
-  @Override
-  public void respond(Problem problem) {
-    MultiMap h =
-        MultiMap.caseInsensitiveMultiMap()
-            .add(HttpHeaders.CONTENT_TYPE, Problems.CONTENT_TYPE)
-            .add(HttpHeaders.CACHE_CONTROL, "no-store");
-    respond(problem.status(), h, Buffer.buffer(problem.toJson(ctx.requestId)));
   }
 
   @Override

@@ -12,7 +12,7 @@ import io.vertx.core.http.HttpServerResponse;
  */
 public final class Problems {
 
-  public static final String CONTENT_TYPE = "application/problem+json";
+  public static final String CONTENT_TYPE = Problem.CONTENT_TYPE;
 
   public static final Problem NOT_FOUND =
       Problem.of(404, "not-found", "Not Found", "No route matches this request.");

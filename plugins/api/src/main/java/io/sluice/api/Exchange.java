@@ -67,8 +67,25 @@ public interface Exchange {
   /** Answers the request at the gateway: the backend and the rest of the chain are skipped. */
   void respond(int status, MultiMap headers, Buffer body);
 
-  /** Answers with a problem (application/problem+json, with the request id). */
-  void respond(Problem problem);
+  /** Answers with a problem (application/problem+json, with the request id, not cacheable). */
+  default void respond(Problem problem) {
+    respond(problem, null);
+  }
+
+  /**
+   * Answers with a problem, and headers of its own such as {@code WWW-Authenticate} or {@code
+   * Retry-After}.
+   */
+  default void respond(Problem problem, MultiMap headers) {
+    MultiMap h =
+        MultiMap.caseInsensitiveMultiMap()
+            .add("Content-Type", Problem.CONTENT_TYPE)
+            .add("Cache-Control", "no-store");
+    if (headers != null) {
+      h.addAll(headers);
+    }
+    respond(problem.status(), h, Buffer.buffer(problem.toJson(requestId())));
+  }
 
   /** Whether a policy has answered the request. */
   boolean responded();

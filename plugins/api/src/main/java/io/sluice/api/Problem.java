@@ -20,6 +20,9 @@ import java.util.Objects;
  */
 public record Problem(int status, String type, String title, String detail) {
 
+  /** The media type of a problem body. */
+  public static final String CONTENT_TYPE = "application/problem+json";
+
   /** The prefix of every problem type Sluice itself defines. */
   public static final String TYPE_PREFIX = "urn:sluice:problem:";
 

@@ -13,7 +13,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.slf4j.Logger;
@@ -120,11 +119,10 @@ final class JwtPolicy implements Policy {
           ex.requestId(),
           ex.routeId(),
           u.retryAfterSeconds());
-      MultiMap h =
+      ex.respond(
+          UNAVAILABLE,
           MultiMap.caseInsensitiveMultiMap()
-              .add("Content-Type", "application/problem+json")
-              .add("Retry-After", String.valueOf(u.retryAfterSeconds()));
-      ex.respond(503, h, Buffer.buffer(UNAVAILABLE.toJson(ex.requestId())));
+              .add("Retry-After", String.valueOf(u.retryAfterSeconds())));
       return Future.succeededFuture();
     }
     return refuse(ex, ((Invalid) o).reason(), challengeInvalid);
@@ -164,11 +162,7 @@ final class JwtPolicy implements Policy {
   }
 
   private static void respond(Exchange ex, Problem problem, String challenge) {
-    MultiMap h =
-        MultiMap.caseInsensitiveMultiMap()
-            .add("Content-Type", "application/problem+json")
-            .add("WWW-Authenticate", challenge);
-    ex.respond(problem.status(), h, Buffer.buffer(problem.toJson(ex.requestId())));
+    ex.respond(problem, MultiMap.caseInsensitiveMultiMap().add("WWW-Authenticate", challenge));
   }
 
   /**

@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 
 /**
  * Takes a token for each request; over the limit, a 429 problem with {@code Retry-After}. Every
@@ -55,11 +54,9 @@ final class RateLimitPolicy implements Policy {
                       if (ar.succeeded()) {
                         decide(ex, ar.result());
                       } else if (limiter.denyOnStoreFailure) {
-                        MultiMap h =
-                            MultiMap.caseInsensitiveMultiMap()
-                                .add("Content-Type", "application/problem+json")
-                                .add("Retry-After", "1");
-                        ex.respond(503, h, Buffer.buffer(UNAVAILABLE.toJson(ex.requestId())));
+                        ex.respond(
+                            UNAVAILABLE,
+                            MultiMap.caseInsensitiveMultiMap().add("Retry-After", "1"));
                       }
                       done.complete();
                     }));
@@ -69,11 +66,10 @@ final class RateLimitPolicy implements Policy {
   private void decide(Exchange ex, Decision d) {
     ex.attribute(DECISION, d);
     if (!d.allowed()) {
-      MultiMap h =
+      ex.respond(
+          TOO_MANY,
           MultiMap.caseInsensitiveMultiMap()
-              .add("Content-Type", "application/problem+json")
-              .add("Retry-After", String.valueOf(d.retryAfterSeconds()));
-      ex.respond(429, h, Buffer.buffer(TOO_MANY.toJson(ex.requestId())));
+              .add("Retry-After", String.valueOf(d.retryAfterSeconds())));
     }
   }
 
