@@ -21,7 +21,9 @@ import io.lettuce.core.resource.DefaultClientResources;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -84,29 +86,31 @@ final class RedisStore {
   /** Takes one token from the bucket at {@code key}; fails when Redis does not answer in time. */
   CompletableFuture<VerboseResult<ConsumptionProbe>> consume(
       byte[] key, BucketConfiguration configuration) {
+    return attempt(key, configuration)
+        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (r, e) -> {
+              if (e != null) {
+                noteFailure(e);
+              } else if (failing.getAndSet(false)) {
+                LOG.info("Redis at {}: answering again; rate limits are shared again", where);
+              }
+            });
+  }
+
+  private CompletableFuture<VerboseResult<ConsumptionProbe>> attempt(
+      byte[] key, BucketConfiguration configuration) {
     AsyncProxyManager<byte[]> p = proxies;
     if (p == null) {
       connect();
       CompletableFuture<?> c = connecting;
       if (c == null || c.isDone()) {
-        return failed(new IllegalStateException("not connected to Redis at " + where));
+        return CompletableFuture.failedFuture(
+            new IllegalStateException("not connected to Redis at " + where));
       }
       // Connecting right now (at start, or Redis just came back): wait for it, within the timeout.
-      CompletableFuture<VerboseResult<ConsumptionProbe>> later =
-          c.thenCompose(x -> consume(key, configuration))
-              .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
-      return later.whenComplete(
-          (r, e) -> {
-            if (e != null && !(e.getCause() instanceof IllegalStateException)) {
-              failed(e);
-            }
-          });
+      return c.thenCompose(x -> attempt(key, configuration));
     }
-    return consume(p, key, configuration);
-  }
-
-  private CompletableFuture<VerboseResult<ConsumptionProbe>> consume(
-      AsyncProxyManager<byte[]> p, byte[] key, BucketConfiguration configuration) {
     // One proxy per key, kept while the key is in use: bucket4j batches concurrent calls per proxy.
     AsyncBucketProxy bucket =
         buckets.get(
@@ -119,33 +123,21 @@ final class RedisStore {
               }
               return builder.build(key, () -> CompletableFuture.completedFuture(configuration));
             });
-    CompletableFuture<VerboseResult<ConsumptionProbe>> f =
-        bucket
-            .asVerbose()
-            .tryConsumeAndReturnRemaining(1)
-            .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
-    return f.whenComplete(
-        (r, e) -> {
-          if (e != null) {
-            failed(e);
-          } else if (failing.getAndSet(false)) {
-            LOG.info("Redis at {}: answering again; rate limits are shared again", where);
-          }
-        });
+    return bucket.asVerbose().tryConsumeAndReturnRemaining(1);
   }
 
-  private <T> CompletableFuture<T> failed(Throwable e) {
+  /** Counts a failed call; the first of an outage is logged. */
+  private void noteFailure(Throwable e) {
     failures.increment();
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     if (!failing.getAndSet(true)) {
       LOG.warn(
           "Redis at {}: {}; rate limits fall back to onStoreFailure until it answers",
           where,
-          e instanceof java.util.concurrent.TimeoutException
-                  || e.getCause() instanceof java.util.concurrent.TimeoutException
+          cause instanceof TimeoutException
               ? "no answer within " + timeoutMillis + "ms"
-              : String.valueOf(e.getMessage()));
+              : String.valueOf(cause.getMessage()));
     }
-    return CompletableFuture.failedFuture(e);
   }
 
   /** Connects in the background, at most once a second while there is no connection. */
@@ -165,8 +157,7 @@ final class RedisStore {
             .whenComplete(
                 (c, e) -> {
                   if (e != null) {
-                    failed(e);
-                    return;
+                    return; // the calls waiting for it fail, and say so
                   }
                   connection = c;
                   proxies =
