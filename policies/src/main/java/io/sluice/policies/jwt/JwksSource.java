@@ -43,7 +43,6 @@ final class JwksSource implements KeySource {
   private final AtomicBoolean failing = new AtomicBoolean();
   private volatile long lastAttemptNanos;
   private volatile boolean attempted;
-  private volatile KeySet lastGood;
 
   JwksSource(
       Vertx vertx,
@@ -66,14 +65,14 @@ final class JwksSource implements KeySource {
                 new AsyncCacheLoader<String, KeySet>() {
                   @Override
                   public CompletableFuture<KeySet> asyncLoad(String key, Executor executor) {
-                    return fetch().toCompletionStage().toCompletableFuture();
+                    return fetch(null).toCompletionStage().toCompletableFuture();
                   }
 
                   @Override
                   public CompletableFuture<KeySet> asyncReload(
                       String key, KeySet old, Executor executor) {
                     // A failed refresh keeps the keys there are (the IdP may be down for a while).
-                    return fetch().otherwise(e -> old).toCompletionStage().toCompletableFuture();
+                    return fetch(old).otherwise(e -> old).toCompletionStage().toCompletableFuture();
                   }
                 });
   }
@@ -82,10 +81,6 @@ final class JwksSource implements KeySource {
   JwksSource prefetch() {
     load();
     return this;
-  }
-
-  String url() {
-    return url;
   }
 
   @Override
@@ -107,7 +102,6 @@ final class JwksSource implements KeySource {
         return Future.failedFuture(
             new KeysUnavailable("no keys from " + url + " yet", toSeconds(wait)));
       }
-      markAttempt();
       f = cache.get(url);
     }
     return Future.fromCompletionStage(f)
@@ -130,7 +124,6 @@ final class JwksSource implements KeySource {
     if (throttled() > 0) {
       return Future.succeededFuture(now);
     }
-    markAttempt();
     return Future.fromCompletionStage(cache.synchronous().refresh(url));
   }
 
@@ -157,8 +150,12 @@ final class JwksSource implements KeySource {
     return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
   }
 
-  /** One GET of the document; parsed on a worker thread. */
-  private Future<KeySet> fetch() {
+  /**
+   * One GET of the document, parsed on a worker thread. With the keys there are ({@code old}, null
+   * on the first fetch): completes with {@code old} itself when nothing changed, so that what was
+   * built from it stays.
+   */
+  private Future<KeySet> fetch(KeySet old) {
     markAttempt();
     RequestOptions options =
         new RequestOptions()
@@ -187,6 +184,7 @@ final class JwksSource implements KeySource {
               return res.body();
             })
         .compose(this::parse)
+        .map(set -> adopt(old, set))
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
@@ -198,42 +196,47 @@ final class JwksSource implements KeySource {
                     "JWKS {}: cannot fetch ({}); {}",
                     url,
                     ar.cause().getMessage(),
-                    lastGood == null
+                    old == null
                         ? "tokens cannot be verified until it can"
                         : "keeping the last good key set");
               }
             });
   }
 
-  private Future<KeySet> parse(Buffer body) {
+  /** A parsed document and what did not load from it. */
+  private record Parsed(KeySet set, List<String> warnings) {}
+
+  private Future<Parsed> parse(Buffer body) {
     if (body.length() > MAX_DOCUMENT_BYTES) {
       return Future.failedFuture("the document is larger than 1 MiB");
     }
     return vertx.executeBlocking(
         () -> {
           List<String> warnings = new ArrayList<>();
-          KeySet set;
           try {
-            set = KeySet.parseJwks(body.toString(StandardCharsets.UTF_8), warnings::add);
+            KeySet set = KeySet.parseJwks(body.toString(StandardCharsets.UTF_8), warnings::add);
+            return new Parsed(set, warnings);
           } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a usable JWKS: " + e.getMessage(), e);
           }
-          KeySet before = lastGood;
-          if (!set.sameKeysAs(before)) {
-            warnings.forEach(w -> LOG.warn("JWKS {}: {}", url, w));
-            LOG.info(
-                "JWKS {}: {} keys {}",
-                url,
-                set.keys().size(),
-                before == null ? "loaded" : "changed");
-            lastGood = set;
-            if (before != null) {
-              listeners.forEach(Runnable::run);
-            }
-            return set;
-          }
-          return before; // unchanged: keep the same object, and what was built from it
         },
         false);
+  }
+
+  /** The fetched keys, or {@code old} when they are the same; a change is logged and announced. */
+  private KeySet adopt(KeySet old, Parsed fetched) {
+    if (fetched.set().sameKeysAs(old)) {
+      return old;
+    }
+    fetched.warnings().forEach(w -> LOG.warn("JWKS {}: {}", url, w));
+    LOG.info(
+        "JWKS {}: {} keys {}",
+        url,
+        fetched.set().keys().size(),
+        old == null ? "loaded" : "changed");
+    if (old != null) {
+      listeners.forEach(Runnable::run);
+    }
+    return fetched.set();
   }
 }
