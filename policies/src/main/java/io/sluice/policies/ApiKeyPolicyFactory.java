@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -70,19 +69,11 @@ public final class ApiKeyPolicyFactory implements PolicyFactory {
           throw new IllegalArgumentException(
               "keys[" + i + "].key: too short (expected: at least 16 characters)");
         }
-        digest = sha256(key);
+        digest = Digests.sha256(key);
       }
       out.add(new Key(k.getString("id"), digest));
     }
     return new ApiKey(inQuery, name, List.copyOf(out));
-  }
-
-  static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** A key's id and digest; never its value. */
@@ -116,7 +107,7 @@ public final class ApiKeyPolicyFactory implements PolicyFactory {
       } else {
         ex.requestHeaders().remove(name);
       }
-      Key key = presented == null || presented.isEmpty() ? null : match(sha256(presented));
+      Key key = presented == null || presented.isEmpty() ? null : match(Digests.sha256(presented));
       if (key == null) {
         ex.respond(
             UNAUTHORIZED, MultiMap.caseInsensitiveMultiMap().add("WWW-Authenticate", challenge));

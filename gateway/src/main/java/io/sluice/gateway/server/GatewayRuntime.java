@@ -14,6 +14,7 @@ import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,16 +50,12 @@ final class GatewayRuntime {
       index.put(backends.get(i).name(), i);
     }
     RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
+    JsonObject settings = PolicyChain.settings(config.gateway());
     for (Route r : config.routes()) {
       int bi = index.get(r.backend());
       PolicyChain chain =
           PolicyChain.create(
-              vertx,
-              config.baseDir(),
-              r.id(),
-              PolicyChain.settings(config.gateway()),
-              config.policies(),
-              r.policies());
+              vertx, config.baseDir(), r.id(), settings, config.policies(), r.policies());
       b.add(
           r.id(),
           PathPattern.parse(r.path()),

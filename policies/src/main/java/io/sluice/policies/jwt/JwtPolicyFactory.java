@@ -43,7 +43,7 @@ public final class JwtPolicyFactory implements PolicyFactory {
 
   private final Map<String, JwksSource> sources = new ConcurrentHashMap<>();
   private final Map<JsonObject, JwtVerifier> verifiers = new ConcurrentHashMap<>();
-  private volatile HttpClient client;
+  private HttpClient client;
 
   @Override
   public String name() {
@@ -125,19 +125,13 @@ public final class JwtPolicyFactory implements PolicyFactory {
         url, u -> new JwksSource(vertx, client(vertx), u, refresh, minRefetch, timeout).prefetch());
   }
 
-  private HttpClient client(Vertx vertx) {
-    HttpClient c = client;
-    if (c == null) {
-      synchronized (this) {
-        if (client == null) {
-          client =
-              vertx.createHttpClient(
-                  new HttpClientOptions().setMaxRedirects(3).setKeepAliveTimeout(60));
-        }
-        c = client;
-      }
+  private synchronized HttpClient client(Vertx vertx) {
+    if (client == null) {
+      client =
+          vertx.createHttpClient(
+              new HttpClientOptions().setMaxRedirects(3).setKeepAliveTimeout(60));
     }
-    return c;
+    return client;
   }
 
   private static boolean disjoint(Set<String> a, Set<String> b) {

@@ -351,8 +351,9 @@ final class JwtVerifier {
     } else {
       b.verifyWith((PublicKey) key.key());
     }
-    if (Providers.providerFor(key.key()) != null) {
-      b.provider(Providers.providerFor(key.key()));
+    java.security.Provider provider = Providers.providerFor(key.key());
+    if (provider != null) {
+      b.provider(provider);
     }
     return b.build();
   }

@@ -5,6 +5,7 @@ import io.jsonwebtoken.security.Jwk;
 import io.jsonwebtoken.security.JwkSet;
 import io.jsonwebtoken.security.Jwks;
 import io.jsonwebtoken.security.PublicJwk;
+import io.sluice.policies.Digests;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
@@ -12,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyFactory;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
 import java.security.interfaces.ECPublicKey;
@@ -59,10 +58,6 @@ final class KeySet {
 
   List<VerificationKey> keys() {
     return keys;
-  }
-
-  boolean isEmpty() {
-    return keys.isEmpty();
   }
 
   /**
@@ -255,18 +250,10 @@ final class KeySet {
 
   private static VerificationKey key(String kid, Key key, Collection<String> algs) {
     // A digest of the material, so that not even this string holds a secret.
-    String material = HexFormat.of().formatHex(sha256(key.getEncoded()));
+    String material = HexFormat.of().formatHex(Digests.sha256(key.getEncoded()));
     String fingerprint =
         kid + "|" + key.getAlgorithm() + "|" + new TreeSet<>(algs) + "|" + material;
     return new VerificationKey(kid, key, Set.copyOf(algs), fingerprint);
-  }
-
-  private static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override

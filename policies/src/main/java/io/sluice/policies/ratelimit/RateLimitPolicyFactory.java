@@ -5,14 +5,12 @@ import io.sluice.api.Policy;
 import io.sluice.api.PolicyContext;
 import io.sluice.api.PolicyFactory;
 import io.sluice.api.Units;
+import io.sluice.policies.Digests;
 import io.sluice.policies.Schemas;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -124,13 +122,6 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
         new JsonObject()
             .put("key", config.getValue("key", "ip"))
             .put("limits", config.getJsonArray("limits"));
-    try {
-      byte[] d =
-          MessageDigest.getInstance("SHA-256")
-              .digest(identity.encode().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return HexFormat.of().formatHex(Digests.sha256(identity.encode()), 0, 8);
   }
 }

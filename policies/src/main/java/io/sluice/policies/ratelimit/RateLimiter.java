@@ -1,10 +1,9 @@
 package io.sluice.policies.ratelimit;
 
 import io.sluice.api.Exchange;
+import io.sluice.policies.Digests;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** One {@code rate-limit} config: its limits, its key and its store. Shared by routes. */
@@ -50,22 +49,8 @@ final class RateLimiter {
 
   private byte[] redisKey(String k) {
     if (k.length() > 128) {
-      k = sha256(k); // long header values: a fixed-size key
+      k = HexFormat.of().formatHex(Digests.sha256(k)); // long header values: a fixed-size key
     }
     return ("sluice:rl:" + namespace + ":" + k).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static String sha256(String s) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  LocalStore local() {
-    return local;
   }
 }
