@@ -95,8 +95,24 @@ class RedisRateLimitTest {
     assertThat(redis.command("DBSIZE")).isNotEqualTo(":0");
   }
 
+  /**
+   * Waits until the gateway's decisions come from Redis again (after a restart each gateway
+   * reconnects on its own schedule): those carry the limit headers, the fallback's answers do not.
+   */
+  static void awaitRedis(SluiceExtension gw) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 15_000;
+    TestResponse r = get(gw, "/closed/probe", "c-probe");
+    while (r.header("X-RateLimit-Limit") == null && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      r = get(gw, "/closed/probe", "c-probe");
+    }
+    assertThat(r.header("X-RateLimit-Limit")).as("connected to Redis").isNotNull();
+  }
+
   @Test
   void aSlowRedisMeansTheFallbackAfterTheTimeout() throws Exception {
+    awaitRedis(one);
+    awaitRedis(two);
     assertThat(get(one, "/open/warm", "c-slow").status()).isEqualTo(200);
     Thread sleeper = new Thread(() -> redis.command("DEBUG SLEEP 1.5"));
     sleeper.start();
@@ -139,14 +155,10 @@ class RedisRateLimitTest {
     } finally {
       redis.startAgain();
     }
-    // Wait for the reconnection: a decision from Redis again carries the limit headers (the
-    // fallback's answers do not). Redis came back empty, so c-back starts with a full bucket.
-    long deadline = System.currentTimeMillis() + 15_000;
+    // Redis came back empty, so c-back starts with a full bucket.
+    awaitRedis(one);
+    awaitRedis(two);
     TestResponse r = get(one, "/open/back", "c-back");
-    while (r.header("X-RateLimit-Limit") == null && System.currentTimeMillis() < deadline) {
-      Thread.sleep(100);
-      r = get(one, "/open/back", "c-back");
-    }
     assertThat(r.header("X-RateLimit-Remaining")).as("shared again").isEqualTo("1");
     assertThat(get(two, "/open/back-2", "c-back").status()).isEqualTo(200);
     assertThat(get(one, "/open/back-over", "c-back").status()).isEqualTo(429);
