@@ -8,10 +8,8 @@ import io.sluice.policies.jwt.JwtVerifier.Invalid;
 import io.sluice.policies.jwt.JwtVerifier.Outcome;
 import io.sluice.policies.jwt.JwtVerifier.Unavailable;
 import io.sluice.policies.jwt.JwtVerifier.Verified;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -94,18 +92,9 @@ final class JwtPolicy implements Policy {
       // The keys were there: checked on this thread, no hop.
       return decide(ex, checked.succeeded() ? checked.result() : new Invalid("failed"));
     }
-    Context context = vertx.getOrCreateContext();
-    Promise<Void> done = Promise.promise();
-    checked.onComplete(
-        ar -> {
-          Outcome o = ar.succeeded() ? ar.result() : new Invalid(ar.cause().toString());
-          if (Vertx.currentContext() == context) {
-            decide(ex, o).onComplete(done);
-          } else {
-            context.runOnContext(v -> decide(ex, o).onComplete(done));
-          }
-        });
-    return done.future();
+    // Completed by a JWKS fetch on another thread: decide on this request's event loop.
+    return Future.fromCompletionStage(checked.toCompletionStage(), vertx.getOrCreateContext())
+        .compose(o -> decide(ex, o), e -> decide(ex, new Invalid(e.toString())));
   }
 
   private Future<Void> decide(Exchange ex, Outcome o) {

@@ -4,10 +4,8 @@ import io.sluice.api.AttributeKey;
 import io.sluice.api.Exchange;
 import io.sluice.api.Policy;
 import io.sluice.api.Problem;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 /**
@@ -43,24 +41,17 @@ final class RateLimitPolicy implements Policy {
       decide(ex, limiter.consumeLocal(ex));
       return Future.succeededFuture();
     }
-    Context context = vertx.getOrCreateContext();
-    Promise<Void> done = Promise.promise();
-    limiter
-        .consumeRemote(ex)
-        .onComplete(
-            ar ->
-                context.runOnContext(
-                    v -> {
-                      if (ar.succeeded()) {
-                        decide(ex, ar.result());
-                      } else if (limiter.denyOnStoreFailure) {
-                        ex.respond(
-                            UNAVAILABLE,
-                            MultiMap.caseInsensitiveMultiMap().add("Retry-After", "1"));
-                      }
-                      done.complete();
-                    }));
-    return done.future();
+    return limiter
+        .consumeRemote(ex, vertx.getOrCreateContext())
+        .transform(
+            ar -> {
+              if (ar.succeeded()) {
+                decide(ex, ar.result());
+              } else if (limiter.denyOnStoreFailure) {
+                ex.respond(UNAVAILABLE, MultiMap.caseInsensitiveMultiMap().add("Retry-After", "1"));
+              }
+              return Future.succeededFuture();
+            });
   }
 
   private void decide(Exchange ex, Decision d) {

@@ -2,6 +2,7 @@ package io.sluice.policies.ratelimit;
 
 import io.sluice.api.Exchange;
 import io.sluice.policies.Digests;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
@@ -40,10 +41,13 @@ final class RateLimiter {
     return local.consume(key.key(ex));
   }
 
-  /** Redis store: the decision, or a failed future when Redis did not answer in time. */
-  Future<Decision> consumeRemote(Exchange ex) {
+  /**
+   * Redis store: the decision, or a failed future when Redis did not answer in time; completed on
+   * {@code context} (the request's event loop), whichever thread Redis answered on.
+   */
+  Future<Decision> consumeRemote(Exchange ex, Context context) {
     byte[] k = redisKey(key.key(ex));
-    return Future.fromCompletionStage(redis.consume(k, limits.configuration))
+    return Future.fromCompletionStage(redis.consume(k, limits.configuration), context)
         .map(r -> Decision.of(r, limits));
   }
 
