@@ -73,7 +73,7 @@ public final class ApiKeyPolicyFactory implements PolicyFactory {
       }
       out.add(new Key(k.getString("id"), digest));
     }
-    return new ApiKey(inQuery, name, List.copyOf(out));
+    return new ApiKey(inQuery, name, List.copyOf(out), new AuthRefusals(context, name()));
   }
 
   /** A key's id and digest; never its value. */
@@ -89,8 +89,10 @@ public final class ApiKeyPolicyFactory implements PolicyFactory {
     private final String name;
     private final List<Key> keys;
     private final String challenge;
+    private final AuthRefusals refusals;
 
-    ApiKey(boolean inQuery, String name, List<Key> keys) {
+    ApiKey(boolean inQuery, String name, List<Key> keys, AuthRefusals refusals) {
+      this.refusals = refusals;
       this.inQuery = inQuery;
       this.name = name;
       this.keys = keys;
@@ -109,6 +111,10 @@ public final class ApiKeyPolicyFactory implements PolicyFactory {
       }
       Key key = presented == null || presented.isEmpty() ? null : match(Digests.sha256(presented));
       if (key == null) {
+        refusals.count(
+            presented == null || presented.isEmpty()
+                ? AuthRefusals.Reason.MISSING
+                : AuthRefusals.Reason.INVALID);
         ex.respond(
             UNAUTHORIZED, MultiMap.caseInsensitiveMultiMap().add("WWW-Authenticate", challenge));
         return Future.succeededFuture();

@@ -1,10 +1,13 @@
 package io.sluice.testkit;
 
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.config.SluiceConfig.Gateway;
 import io.sluice.gateway.config.SluiceConfig.Listener;
+import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
@@ -60,6 +63,7 @@ public final class SluiceExtension
   private TestClient client;
   private TestClient admin;
   private BlockedThreadDetector detector;
+  private InMemorySpanExporter spans = InMemorySpanExporter.create();
   private boolean perTest;
 
   private SluiceExtension(Builder b) {
@@ -169,8 +173,18 @@ public final class SluiceExtension
                 .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
                 .setMaxEventLoopExecuteTime(1000)
                 .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+    spans = InMemorySpanExporter.create(); // the last gateway's was shut down with it
+    // Every span recorded and kept in memory, whatever OTEL_* says about sampling and export.
+    Telemetry telemetry =
+        Telemetry.configure(
+            Map.of(
+                "otel.traces.sampler", "parentbased_always_on",
+                "otel.traces.exporter", "none",
+                "otel.metrics.exporter", "none"),
+            spans);
     gateway =
-        Await.result(io.sluice.gateway.server.Gateway.start(gatewayVertx, config, instances), 30);
+        Await.result(
+            io.sluice.gateway.server.Gateway.start(gatewayVertx, config, instances, telemetry), 30);
     client = new TestClient("127.0.0.1", gateway.port());
     admin = new TestClient("127.0.0.1", gateway.adminPort());
   }
@@ -245,6 +259,20 @@ public final class SluiceExtension
           "no backend '" + name + "' (known: " + backends.keySet() + ")");
     }
     return b;
+  }
+
+  /**
+   * The spans the gateway has ended so far (every request is sampled in tests), oldest first. A
+   * span ends when its response has been written, which may be a moment after the client has read
+   * it: wait for the ones you expect.
+   */
+  public List<SpanData> spans() {
+    return spans.getFinishedSpanItems();
+  }
+
+  /** Forgets the spans ended so far. */
+  public void clearSpans() {
+    spans.reset();
   }
 
   /** The Vert.x the backends and clients run on (not the gateway's). */

@@ -6,6 +6,10 @@ import io.sluice.gateway.config.SluiceConfig.Target;
 import io.sluice.gateway.server.Problems;
 import io.sluice.gateway.server.RequestContext;
 import io.sluice.gateway.server.RequestIds;
+import io.sluice.gateway.telemetry.GatewayMetrics;
+import io.sluice.gateway.telemetry.GatewayMetrics.Outcome;
+import io.sluice.gateway.telemetry.HttpTracing;
+import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -54,9 +58,14 @@ public final class HttpBackendHandler implements BackendHandler {
   private final HostAndPort fixedAuthority;
   private final HostAndPort[] targetAuthorities;
   private final TargetPool[] pools;
+  private final HttpTracing tracing;
+  private final GatewayMetrics.Backend metrics;
 
-  public HttpBackendHandler(Vertx vertx, HttpBackend config, long maxBodySize) {
+  public HttpBackendHandler(
+      Vertx vertx, HttpBackend config, long maxBodySize, Telemetry telemetry) {
     this.config = config;
+    this.tracing = telemetry.http();
+    this.metrics = telemetry.metrics().backend(config.name());
     this.targets = config.targets().toArray(new Target[0]);
     this.servers = new SocketAddress[targets.length];
     for (int i = 0; i < targets.length; i++) {
@@ -119,6 +128,8 @@ public final class HttpBackendHandler implements BackendHandler {
     HttpClientConnection connection;
     HttpClientRequest request;
     boolean timedOut;
+    long startNanos;
+    io.opentelemetry.api.trace.Span span;
 
     Call(
         RequestContext ctx,
@@ -144,6 +155,15 @@ public final class HttpBackendHandler implements BackendHandler {
     void start() {
       balancer.started(target);
       ctx.upstreamStarted();
+      startNanos = System.nanoTime();
+      span =
+          tracing.startClient(
+              ctx.span(),
+              options.getMethod().name(),
+              config.name(),
+              "http",
+              targets[target].host(),
+              targets[target].port());
       HttpClientConnection idle = pools[target].pollIdle();
       if (idle != null) {
         onConnection(idle);
@@ -184,6 +204,9 @@ public final class HttpBackendHandler implements BackendHandler {
       HopByHop.copy(req.headers(), headers, true);
       headers.remove(HttpHeaders.HOST);
       forwarded(ctx, req, headers);
+      tracing.inject(span, headers);
+      HttpTracing.url(
+          span, "http", targets[target].host(), targets[target].port(), options.getURI());
       req.response().closeHandler(v -> creq.reset());
       if (limit != null) {
         limit.onExceeded(
@@ -219,6 +242,14 @@ public final class HttpBackendHandler implements BackendHandler {
       // Past the deadline it is a timeout, whichever closed the connection first (our deadline
       // or the connection's idle timeout, which share the duration).
       boolean timeout = timedOut || pastDeadline();
+      Outcome outcome =
+          timeout
+              ? Outcome.TIMEOUT
+              : cause instanceof ConnectException || cause instanceof ConnectTimeoutException
+                  ? Outcome.CONNECT_ERROR
+                  : Outcome.ERROR;
+      metrics.attempt(outcome, System.nanoTime() - startNanos);
+      HttpTracing.endClient(span, outcome.label());
       failed(ctx, timeout ? new TimeoutException() : cause, limit);
     }
   }
@@ -261,6 +292,7 @@ public final class HttpBackendHandler implements BackendHandler {
       RequestContext ctx, HttpClientResponse resp, Call call, boolean requestWithoutBody) {
     int t = call.target;
     ctx.upstreamAnswered();
+    metrics.attempt(Outcome.of(resp.statusCode()), System.nanoTime() - call.startNanos);
     HttpServerResponse res = ctx.request().response();
     // The status code only: the reason phrase is informational (RFC 9112 4) and HTTP/2 has none.
     res.setStatusCode(resp.statusCode());
@@ -298,6 +330,11 @@ public final class HttpBackendHandler implements BackendHandler {
     relayed.onComplete(
         ar -> {
           balancer.finished(t);
+          if (ar.succeeded()) {
+            HttpTracing.endClient(call.span, resp.statusCode());
+          } else {
+            HttpTracing.endClient(call.span, "response_incomplete");
+          }
           // Reusable only after a complete exchange: the response fully relayed and the
           // request body fully sent (a backend may answer before reading it all).
           boolean complete = ar.succeeded() && (requestWithoutBody || ctx.request().isEnded());

@@ -56,13 +56,14 @@ public final class PolicyChain {
       Path baseDir,
       String routeId,
       JsonObject settings,
+      io.opentelemetry.api.metrics.Meter meter,
       List<PolicySpec> global,
       List<PolicySpec> route) {
     List<Spec> ordered = order(global, route);
     if (ordered.isEmpty()) {
       return EMPTY;
     }
-    PolicyContext context = new Context(vertx, baseDir, routeId, settings);
+    PolicyContext context = new Context(vertx, baseDir, routeId, settings, meter);
     List<Link> links = new ArrayList<>();
     for (Spec s : ordered) {
       Policy p;
@@ -116,7 +117,12 @@ public final class PolicyChain {
     return s;
   }
 
-  private record Context(Vertx vertx, Path baseDir, String routeId, JsonObject settings)
+  private record Context(
+      Vertx vertx,
+      Path baseDir,
+      String routeId,
+      JsonObject settings,
+      io.opentelemetry.api.metrics.Meter meter)
       implements PolicyContext {
     @Override
     public JsonObject gatewaySettings() {

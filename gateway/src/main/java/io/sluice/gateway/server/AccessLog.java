@@ -22,6 +22,7 @@ public final class AccessLog {
   /** Logs a finished request. {@code route} may be null (no route matched). */
   public static void log(
       String requestId,
+      String traceId,
       String route,
       String method,
       String path,
@@ -34,6 +35,7 @@ public final class AccessLog {
     StringBuilder sb = new StringBuilder(256);
     sb.append("{\"time\":\"").append(Instant.now()).append('"');
     field(sb, "requestId", requestId);
+    field(sb, "traceId", traceId);
     field(sb, "route", route);
     field(sb, "method", method);
     field(sb, "path", path);

@@ -1,6 +1,7 @@
 package io.sluice.gateway.server;
 
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -34,20 +35,48 @@ public final class Gateway {
   private int port;
   private int adminPort;
 
-  private Gateway(Vertx vertx, SluiceConfig config) {
+  private final Telemetry telemetry;
+
+  private Gateway(Vertx vertx, SluiceConfig config, Telemetry telemetry) {
     this.vertx = vertx;
-    this.runtime = new GatewayRuntime(vertx, config);
+    this.telemetry = telemetry;
+    this.runtime = new GatewayRuntime(vertx, config, telemetry);
   }
 
-  /** Starts a gateway for a validated config on {@code instances} event loops. */
+  /**
+   * Starts a gateway for a validated config on {@code instances} event loops, with telemetry
+   * configured from the {@code OTEL_*} environment.
+   */
   public static Future<Gateway> start(Vertx vertx, SluiceConfig config, int instances) {
-    Gateway gw = new Gateway(vertx, config);
-    return gw.doStart(Math.max(1, instances)).map(gw);
+    return start(vertx, config, instances, Telemetry.fromEnvironment());
+  }
+
+  /** Starts a gateway with this telemetry, which it closes when it stops. */
+  public static Future<Gateway> start(
+      Vertx vertx, SluiceConfig config, int instances, Telemetry telemetry) {
+    Gateway gw;
+    try {
+      gw = new Gateway(vertx, config, telemetry);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+    return gw.doStart(Math.max(1, instances))
+        .recover(
+            e ->
+                vertx
+                    .executeBlocking(
+                        () -> {
+                          telemetry.close();
+                          return null;
+                        })
+                    .transform(ar -> Future.failedFuture(e)))
+        .map(gw);
   }
 
   private Future<Void> doStart(int instances) {
     SluiceConfig.Listener admin = runtime.config.gateway().admin();
-    this.admin = new AdminServer(admin.host(), admin.port(), this::isReady);
+    this.admin = new AdminServer(admin.host(), admin.port(), this::isReady, telemetry);
     return vertx
         .deployVerticle(this.admin)
         .compose(
@@ -139,6 +168,15 @@ public final class Gateway {
                     adminDeployment == null
                         ? Future.<Void>succeededFuture()
                         : vertx.undeploy(adminDeployment))
+            // Flushing spans may wait on an exporter: off the event loop.
+            .transform(
+                ar ->
+                    vertx.executeBlocking(
+                        () -> {
+                          telemetry.close();
+                          return null;
+                        }))
+            .<Void>mapEmpty()
             .onComplete(ar -> LOG.info("stopped"));
     return stopped;
   }

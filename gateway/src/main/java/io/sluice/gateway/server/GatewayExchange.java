@@ -16,6 +16,7 @@ final class GatewayExchange implements Exchange {
   int localStatus;
   MultiMap localHeaders;
   Buffer localBody;
+  String problemType;
 
   GatewayExchange(RequestContext ctx) {
     this.ctx = ctx;
@@ -24,6 +25,17 @@ final class GatewayExchange implements Exchange {
   @Override
   public String requestId() {
     return ctx.requestId;
+  }
+
+  @Override
+  public String traceId() {
+    return ctx.traceId();
+  }
+
+  @Override
+  public void respond(io.sluice.api.Problem problem, MultiMap headers) {
+    Exchange.super.respond(problem, headers);
+    problemType = problem.type();
   }
 
   @Override

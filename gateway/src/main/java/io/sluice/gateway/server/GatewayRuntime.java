@@ -12,6 +12,9 @@ import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.policy.PolicyChain;
 import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
+import io.sluice.gateway.telemetry.GatewayMetrics;
+import io.sluice.gateway.telemetry.HttpTracing;
+import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -37,9 +40,16 @@ final class GatewayRuntime {
   final boolean accessLog;
   final Duration drainTimeout;
   final AtomicInteger openConnections = new AtomicInteger();
+  final Telemetry telemetry;
+  final HttpTracing tracing;
+  final GatewayMetrics metrics;
 
-  GatewayRuntime(Vertx vertx, SluiceConfig config) {
+  GatewayRuntime(Vertx vertx, SluiceConfig config, Telemetry telemetry) {
     this.config = config;
+    this.telemetry = telemetry;
+    this.tracing = telemetry.http();
+    this.metrics = telemetry.metrics();
+    metrics.connections(openConnections::get);
     this.limits = config.gateway().limits();
     this.forwarded = new ForwardedHeaders(config.gateway().trustedProxies());
     this.accessLog = config.gateway().accessLog();
@@ -55,13 +65,19 @@ final class GatewayRuntime {
       int bi = index.get(r.backend());
       PolicyChain chain =
           PolicyChain.create(
-              vertx, config.baseDir(), r.id(), settings, config.policies(), r.policies());
+              vertx,
+              config.baseDir(),
+              r.id(),
+              settings,
+              telemetry.meter(),
+              config.policies(),
+              r.policies());
       b.add(
           r.id(),
           PathPattern.parse(r.path()),
           r.methods(),
           r.hosts(),
-          new CompiledRoute(r.id(), r.backend(), bi, chain));
+          new CompiledRoute(r.id(), r.path(), r.backend(), bi, chain, metrics.route(r.id())));
     }
     this.table = b.build();
   }
@@ -72,7 +88,7 @@ final class GatewayRuntime {
     for (int i = 0; i < out.length; i++) {
       Backend b = backends.get(i);
       if (b instanceof HttpBackend h) {
-        out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize());
+        out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize(), telemetry);
       } else {
         out[i] = new MockBackendHandler((MockBackend) b);
       }

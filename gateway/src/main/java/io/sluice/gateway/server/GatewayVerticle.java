@@ -3,6 +3,7 @@ package io.sluice.gateway.server;
 import io.sluice.gateway.backend.BackendHandler;
 import io.sluice.gateway.routing.PathNormalizer;
 import io.sluice.gateway.routing.RouteMatch;
+import io.sluice.gateway.telemetry.HttpTracing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -107,10 +108,13 @@ final class GatewayVerticle extends VerticleBase {
     RequestContext ctx =
         new RequestContext(req, RequestIds.generate(), remote(req), System.nanoTime());
     res.putHeader(HttpHeaders.CONNECTION, "close");
+    runtime.metrics.started();
     res.endHandler(
         v -> {
+          long nanos = System.nanoTime() - ctx.startNanos;
+          runtime.metrics.unmatched().ended(req.method().name(), p.status(), nanos);
           if (runtime.accessLog) {
-            log(ctx, p.status());
+            log(ctx, p.status(), nanos);
           }
           req.connection().close();
         });
@@ -127,14 +131,10 @@ final class GatewayVerticle extends VerticleBase {
             remote(req),
             System.nanoTime());
     ctx.maxBodySize = runtime.limits.maxBodySize();
+    ctx.span = runtime.tracing.startServer(req, ctx.peer);
+    runtime.metrics.started();
     HttpServerResponse res = req.response();
-    res.endHandler(
-        v -> {
-          guard.requestEnded(conn);
-          if (runtime.accessLog) {
-            log(ctx, res.getStatusCode());
-          }
-        });
+    res.endHandler(v -> ended(ctx, conn));
 
     if (ambiguousFraming(req)) {
       res.putHeader(HttpHeaders.CONNECTION, "close");
@@ -183,8 +183,13 @@ final class GatewayVerticle extends VerticleBase {
       ctx.peerTrusted = true;
       ctx.clientAddress =
           runtime.forwarded.clientAddress(ctx.peer, true, req.getHeader("x-forwarded-for"));
+      if (ctx.span.isRecording() && ctx.clientAddress != null) {
+        ctx.span.setAttribute(
+            io.opentelemetry.semconv.ClientAttributes.CLIENT_ADDRESS, ctx.clientAddress);
+      }
     }
     CompiledRoute route = match.route();
+    HttpTracing.routed(ctx.span, req.method().name(), route.template(), route.id());
     BackendHandler backend = backends[route.backendIndex()];
     try {
       if (route.chain().isEmpty()) {
@@ -207,15 +212,35 @@ final class GatewayVerticle extends VerticleBase {
         && req.headers().contains("access-control-request-method");
   }
 
-  private void log(RequestContext ctx, int status) {
+  /**
+   * The response ended, or the client went away before it did (then the status is 499, as nginx
+   * logs it): metrics, the span, the access log line.
+   */
+  private void ended(RequestContext ctx, HttpConnection conn) {
+    guard.requestEnded(conn);
+    HttpServerResponse res = ctx.request.response();
+    boolean clientClosed = !res.ended();
+    int status = clientClosed ? 499 : res.getStatusCode();
+    long nanos = System.nanoTime() - ctx.startNanos;
+    RouteMatch<CompiledRoute> match = ctx.match;
+    (match != null && match.found() ? match.route().metrics() : runtime.metrics.unmatched())
+        .ended(ctx.request.method().name(), status, nanos);
+    HttpTracing.endServer(ctx.span, status, clientClosed);
+    if (runtime.accessLog) {
+      log(ctx, status, nanos);
+    }
+  }
+
+  private void log(RequestContext ctx, int status, long nanos) {
     HttpServerRequest req = ctx.request;
     AccessLog.log(
         ctx.requestId,
+        ctx.traceId(),
         ctx.routeId(),
         req.method().name(),
         req.path(),
         status,
-        System.nanoTime() - ctx.startNanos,
+        nanos,
         ctx.upstreamNanos,
         req.bytesRead(),
         req.response().bytesWritten(),

@@ -117,6 +117,11 @@ final class PolicyRunner {
     GatewayExchange ex = ctx.exchange;
     HttpServerResponse res = ctx.request.response();
     res.setStatusCode(ex.localStatus);
+    io.sluice.gateway.telemetry.HttpTracing.policyAnswered(
+        ctx.span,
+        ctx.match.route().chain().links().get(ctx.policiesRun - 1).name(),
+        ex.localStatus,
+        ex.problemType);
     res.headers().addAll(ex.localHeaders);
     res.headers().set(RequestIds.HEADER, ctx.requestId);
     if (ctx.bufferedBody == null

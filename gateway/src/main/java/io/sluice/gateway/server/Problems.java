@@ -46,7 +46,8 @@ public final class Problems {
   }
 
   /** Answers the request with a problem; does nothing if the response has already started. */
-  public static void send(HttpServerRequest req, Problem problem, String requestId) {
+  public static void send(
+      HttpServerRequest req, Problem problem, String requestId, String traceId) {
     HttpServerResponse res = req.response();
     if (res.headWritten() || res.ended() || res.closed()) {
       return;
@@ -57,7 +58,7 @@ public final class Problems {
     if (requestId != null) {
       res.putHeader(RequestIds.HEADER, requestId);
     }
-    String json = problem.toJson(requestId);
+    String json = problem.toJson(requestId, traceId);
     if (req.method() == HttpMethod.HEAD) {
       res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(json.length())).end();
     } else {

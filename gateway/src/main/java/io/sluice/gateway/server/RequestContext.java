@@ -25,6 +25,8 @@ public final class RequestContext {
   int policiesRun;
   boolean preflight;
   java.util.Set<String> preflightAllowed;
+  io.opentelemetry.api.trace.Span span = io.opentelemetry.api.trace.Span.getInvalid();
+  private String traceId;
 
   RequestContext(HttpServerRequest request, String requestId, String peer, long startNanos) {
     this.request = request;
@@ -118,8 +120,21 @@ public final class RequestContext {
     return PolicyRunner.responseHooks(this);
   }
 
+  /** The request's server span (a non-recording one when it is not sampled). */
+  public io.opentelemetry.api.trace.Span span() {
+    return span;
+  }
+
+  /** The request's W3C trace id, or null when it is not traced. */
+  public String traceId() {
+    if (traceId == null) {
+      traceId = io.sluice.gateway.telemetry.HttpTracing.traceId(span);
+    }
+    return traceId;
+  }
+
   /** Answers with a problem (if nothing was sent yet). */
   public void fail(io.sluice.api.Problem problem) {
-    Problems.send(request, problem, requestId);
+    Problems.send(request, problem, requestId, traceId());
   }
 }

@@ -84,7 +84,15 @@ public interface Exchange {
     if (headers != null) {
       h.addAll(headers);
     }
-    respond(problem.status(), h, Buffer.buffer(problem.toJson(requestId())));
+    respond(problem.status(), h, Buffer.buffer(problem.toJson(requestId(), traceId())));
+  }
+
+  /**
+   * The W3C trace id of this request (32 hex digits), as the access log and problem bodies carry
+   * it, or null when the request is not traced.
+   */
+  default String traceId() {
+    return null;
   }
 
   /** Whether a policy has answered the request. */

@@ -1,5 +1,7 @@
 package io.sluice.api;
 
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -27,5 +29,24 @@ public interface PolicyContext {
    */
   default JsonObject gatewaySettings() {
     return new JsonObject();
+  }
+
+  /**
+   * The gateway's OpenTelemetry meter: instruments made here are exported with the gateway's own
+   * metrics (Prometheus text on the admin port's {@code /metrics}, and OTLP when configured).
+   *
+   * <p>Name instruments after the policy ({@code sluice.<policy>.*} for built-ins, your plugin's
+   * name otherwise), make them once in {@link PolicyFactory#create} and not per request, and keep
+   * attribute values to a small fixed set (the route id, an outcome): never a value taken from a
+   * request, which would let clients grow the series without bound.
+   *
+   * <pre>{@code
+   * LongCounter refusals = context.meter().counterBuilder("acme.signature.refusals").build();
+   * Attributes attrs = Attributes.of(AttributeKey.stringKey("route"), context.routeId());
+   * ... refusals.add(1, attrs);
+   * }</pre>
+   */
+  default Meter meter() {
+    return MeterProvider.noop().get("io.sluice");
   }
 }

@@ -45,12 +45,20 @@ public record Problem(int status, String type, String title, String detail) {
    * say) through {@code Exchange.respond(status, headers, body)}.
    */
   public String toJson(String requestId) {
+    return toJson(requestId, null);
+  }
+
+  /** The body with the request id and, when the request is traced, its W3C trace id. */
+  public String toJson(String requestId, String traceId) {
     JsonObject body = new JsonObject().put("type", type).put("title", title).put("status", status);
     if (detail != null) {
       body.put("detail", detail);
     }
     if (requestId != null) {
       body.put("requestId", requestId);
+    }
+    if (traceId != null) {
+      body.put("traceId", traceId);
     }
     return body.encode();
   }

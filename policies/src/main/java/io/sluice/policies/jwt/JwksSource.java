@@ -3,6 +3,9 @@ package io.sluice.policies.jwt;
 import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,6 +34,9 @@ import org.slf4j.LoggerFactory;
 final class JwksSource implements KeySource {
 
   private static final Logger LOG = LoggerFactory.getLogger(JwksSource.class);
+  private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+  private static final Attributes SUCCESS = Attributes.of(OUTCOME, "success");
+  private static final Attributes FAILURE = Attributes.of(OUTCOME, "failure");
   static final int MAX_DOCUMENT_BYTES = 1 << 20;
 
   private final Vertx vertx;
@@ -43,6 +49,7 @@ final class JwksSource implements KeySource {
   private final AtomicBoolean failing = new AtomicBoolean();
   private volatile long lastAttemptNanos;
   private volatile boolean attempted;
+  private final LongCounter fetches;
 
   JwksSource(
       Vertx vertx,
@@ -50,8 +57,10 @@ final class JwksSource implements KeySource {
       String url,
       Duration refresh,
       Duration minRefetch,
-      Duration timeout) {
+      Duration timeout,
+      LongCounter fetches) {
     this.vertx = vertx;
+    this.fetches = fetches;
     this.client = client;
     this.url = url;
     this.minRefetchNanos = minRefetch.toNanos();
@@ -187,6 +196,7 @@ final class JwksSource implements KeySource {
         .map(set -> adopt(old, set))
         .onComplete(
             ar -> {
+              fetches.add(1, ar.succeeded() ? SUCCESS : FAILURE);
               if (ar.succeeded()) {
                 if (failing.getAndSet(false)) {
                   LOG.info("JWKS {}: fetched again", url);

@@ -4,6 +4,7 @@ import io.sluice.api.Exchange;
 import io.sluice.api.Policy;
 import io.sluice.api.Problem;
 import io.sluice.api.StandardAttributes;
+import io.sluice.policies.AuthRefusals;
 import io.sluice.policies.jwt.JwtVerifier.Invalid;
 import io.sluice.policies.jwt.JwtVerifier.Outcome;
 import io.sluice.policies.jwt.JwtVerifier.Unavailable;
@@ -53,8 +54,11 @@ final class JwtPolicy implements Policy {
   private final String challengeInvalid;
   private final String challengeScope;
   private final int maxTokenSize;
+  private final AuthRefusals refusals;
 
-  JwtPolicy(JwtVerifier verifier, TokenSource source, String realm, Vertx vertx) {
+  JwtPolicy(
+      JwtVerifier verifier, TokenSource source, String realm, Vertx vertx, AuthRefusals refusals) {
+    this.refusals = refusals;
     this.verifier = verifier;
     this.source = source;
     this.vertx = vertx;
@@ -77,9 +81,11 @@ final class JwtPolicy implements Policy {
     }
     String token = token(headers);
     if (token == null) {
+      refusals.count(AuthRefusals.Reason.MISSING);
       return refuse(ex, "no token", challengeMissing);
     }
     if (token.isEmpty() || token.length() > maxTokenSize) {
+      refusals.count(AuthRefusals.Reason.INVALID);
       return refuse(ex, token.isEmpty() ? "empty token" : "token too large", challengeInvalid);
     }
     ByteBuffer key = verifier.cacheKey(token);
@@ -102,6 +108,7 @@ final class JwtPolicy implements Policy {
       return admit(ex, v);
     }
     if (o instanceof Unavailable u) {
+      refusals.count(AuthRefusals.Reason.UNAVAILABLE);
       // The key source logs the outage once; this is per request.
       LOG.debug(
           "jwt: 503, no keys to verify with [{}] route {}; retry after {}s",
@@ -114,6 +121,7 @@ final class JwtPolicy implements Policy {
               .add("Retry-After", String.valueOf(u.retryAfterSeconds())));
       return Future.succeededFuture();
     }
+    refusals.count(AuthRefusals.Reason.INVALID);
     return refuse(ex, ((Invalid) o).reason(), challengeInvalid);
   }
 
@@ -125,6 +133,7 @@ final class JwtPolicy implements Policy {
           verifier.settings().scopes(),
           ex.requestId(),
           ex.routeId());
+      refusals.count(AuthRefusals.Reason.INSUFFICIENT_SCOPE);
       respond(ex, INSUFFICIENT_SCOPE, challengeScope);
       return Future.succeededFuture();
     }

@@ -5,6 +5,7 @@ import io.sluice.api.Policy;
 import io.sluice.api.PolicyContext;
 import io.sluice.api.PolicyFactory;
 import io.sluice.api.Units;
+import io.sluice.policies.AuthRefusals;
 import io.sluice.policies.Schemas;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -68,7 +69,12 @@ public final class JwtPolicyFactory implements PolicyFactory {
         new JwtPolicy.TokenSource(
             token.containsKey("cookie") ? null : token.getString("header", "Authorization"),
             token.getString("cookie"));
-    return new JwtPolicy(verifier, source, config.getString("realm", "sluice"), context.vertx());
+    return new JwtPolicy(
+        verifier,
+        source,
+        config.getString("realm", "sluice"),
+        context.vertx(),
+        new AuthRefusals(context, name()));
   }
 
   private JwtVerifier newVerifier(JsonObject config, PolicyContext context) {
@@ -88,7 +94,7 @@ public final class JwtPolicyFactory implements PolicyFactory {
         throw new IllegalArgumentException(
             "algorithms: HMAC (HS*) needs its secret in `keys`; a JWKS publishes public keys only");
       }
-      keys = jwks(config.getValue("jwks"), context.vertx());
+      keys = jwks(config.getValue("jwks"), context);
     }
     JsonObject forward = config.getJsonObject("forward", new JsonObject());
     List<String> claims = new ArrayList<>(forward.fieldNames());
@@ -111,7 +117,8 @@ public final class JwtPolicyFactory implements PolicyFactory {
     return new JwtVerifier(settings, keys, context.clock());
   }
 
-  private KeySource jwks(Object value, Vertx vertx) {
+  private KeySource jwks(Object value, PolicyContext context) {
+    Vertx vertx = context.vertx();
     JsonObject o = value instanceof JsonObject j ? j : new JsonObject().put("url", value);
     String url = o.getString("url");
     Duration refresh = Units.duration(o.getString("refresh", "5m"));
@@ -122,7 +129,21 @@ public final class JwtPolicyFactory implements PolicyFactory {
     }
     // Routes naming the same URL share one source (the first one's settings).
     return sources.computeIfAbsent(
-        url, u -> new JwksSource(vertx, client(vertx), u, refresh, minRefetch, timeout).prefetch());
+        url,
+        u ->
+            new JwksSource(
+                    vertx,
+                    client(vertx),
+                    u,
+                    refresh,
+                    minRefetch,
+                    timeout,
+                    context
+                        .meter()
+                        .counterBuilder("sluice.jwks.fetches")
+                        .setDescription("JWKS fetches (the first one and refreshes), by outcome.")
+                        .build())
+                .prefetch());
   }
 
   private synchronized HttpClient client(Vertx vertx) {

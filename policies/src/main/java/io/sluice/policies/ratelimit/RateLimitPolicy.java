@@ -29,10 +29,12 @@ final class RateLimitPolicy implements Policy {
 
   private final RateLimiter limiter;
   private final Vertx vertx;
+  private final RateLimitMetrics metrics;
 
-  RateLimitPolicy(RateLimiter limiter, Vertx vertx) {
+  RateLimitPolicy(RateLimiter limiter, Vertx vertx, RateLimitMetrics metrics) {
     this.limiter = limiter;
     this.vertx = vertx;
+    this.metrics = metrics;
   }
 
   @Override
@@ -48,7 +50,10 @@ final class RateLimitPolicy implements Policy {
               if (ar.succeeded()) {
                 decide(ex, ar.result());
               } else if (limiter.denyOnStoreFailure) {
+                metrics.count(RateLimitMetrics.Outcome.STORE_FAILURE_DENIED);
                 ex.respond(UNAVAILABLE, MultiMap.caseInsensitiveMultiMap().add("Retry-After", "1"));
+              } else {
+                metrics.count(RateLimitMetrics.Outcome.STORE_FAILURE_ALLOWED);
               }
               return Future.succeededFuture();
             });
@@ -56,6 +61,8 @@ final class RateLimitPolicy implements Policy {
 
   private void decide(Exchange ex, Decision d) {
     ex.attribute(DECISION, d);
+    metrics.count(
+        d.allowed() ? RateLimitMetrics.Outcome.ALLOWED : RateLimitMetrics.Outcome.LIMITED);
     if (!d.allowed()) {
       ex.respond(
           TOO_MANY,

@@ -63,7 +63,7 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
   @Override
   public Policy create(JsonObject config, PolicyContext context) {
     RateLimiter limiter = limiters.computeIfAbsent(config.copy(), c -> limiter(c, context));
-    return new RateLimitPolicy(limiter, context.vertx());
+    return new RateLimitPolicy(limiter, context.vertx(), new RateLimitMetrics(context));
   }
 
   private RateLimiter limiter(JsonObject config, PolicyContext context) {
@@ -84,6 +84,7 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
                 RedisStore s =
                     new RedisStore(url, Units.duration(redis.getString("timeout")), BATCHING);
                 closeWith(context.vertx(), s);
+                RateLimitMetrics.observe(context.meter(), s);
                 return s;
               });
       return new RateLimiter(limits, key, namespace, null, store, deny);

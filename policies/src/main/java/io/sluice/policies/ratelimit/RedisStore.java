@@ -78,6 +78,16 @@ final class RedisStore {
     connect();
   }
 
+  /** host:port of the server (never the password). */
+  String where() {
+    return where;
+  }
+
+  /** Whether the last call failed (an outage is on). */
+  boolean failing() {
+    return failing.get();
+  }
+
   /** Store failures so far (calls that failed or took longer than the timeout). */
   long failures() {
     return failures.sum();
