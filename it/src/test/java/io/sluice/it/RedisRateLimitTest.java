@@ -2,6 +2,7 @@ package io.sluice.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.it.support.Metrics;
 import io.sluice.testkit.RedisServer;
 import io.sluice.testkit.SluiceExtension;
 import io.sluice.testkit.TestBackend;
@@ -137,6 +138,10 @@ class RedisRateLimitTest {
     assertThat(get(one, "/open/1", "c-outage").status()).isEqualTo(200);
     assertThat(get(two, "/open/2", "c-outage").status()).isEqualTo(200);
     assertThat(get(one, "/open/3", "c-outage").status()).isEqualTo(429);
+    Metrics oneBefore = scrape(one);
+    Metrics twoBefore = scrape(two);
+    String store = "127.0.0.1:" + redis.port();
+    assertThat(oneBefore.value("sluice_ratelimit_store_up", "store", store)).isEqualTo(1);
     redis.stop();
     try {
       for (int i = 0; i < 5; i++) {
@@ -152,6 +157,31 @@ class RedisRateLimitTest {
             .isEqualTo("urn:sluice:problem:rate-limit-unavailable");
         assertThat(denied.header("Retry-After")).isEqualTo("1");
       }
+      // The outage is in the metrics: the store is down, its calls fail, the fallback decides.
+      Metrics oneDown = scrape(one);
+      Metrics twoDown = scrape(two);
+      assertThat(oneDown.value("sluice_ratelimit_store_up", "store", store)).isEqualTo(0);
+      assertThat(twoDown.value("sluice_ratelimit_store_up", "store", store)).isEqualTo(0);
+      assertThat(oneDown.delta(oneBefore, "sluice_ratelimit_store_failures_total", "store", store))
+          .isGreaterThanOrEqualTo(5);
+      assertThat(
+              oneDown.delta(
+                  oneBefore,
+                  "sluice_ratelimit_decisions_total",
+                  "route",
+                  "open",
+                  "decision",
+                  "store_failure_allowed"))
+          .isEqualTo(5);
+      assertThat(
+              twoDown.delta(
+                  twoBefore,
+                  "sluice_ratelimit_decisions_total",
+                  "route",
+                  "closed",
+                  "decision",
+                  "store_failure_denied"))
+          .isEqualTo(5);
     } finally {
       redis.startAgain();
     }
@@ -163,5 +193,10 @@ class RedisRateLimitTest {
     assertThat(get(two, "/open/back-2", "c-back").status()).isEqualTo(200);
     assertThat(get(one, "/open/back-over", "c-back").status()).isEqualTo(429);
     assertThat(get(two, "/closed/back", "c-back").status()).isEqualTo(200);
+    assertThat(scrape(one).value("sluice_ratelimit_store_up", "store", store)).isEqualTo(1);
+  }
+
+  static Metrics scrape(SluiceExtension gw) {
+    return Metrics.parse(gw.admin().get("/metrics").body());
   }
 }
