@@ -150,9 +150,17 @@ public final class HttpTracing {
     span.end();
   }
 
-  /** Starts the client span of one backend attempt, a child of the request's server span. */
+  /**
+   * Starts the client span of one backend attempt, a child of the request's server span. A trace
+   * that is not recorded gets no client span: the backend's parent is then the server span's
+   * context, which is all an unrecorded trace needs (its id, and the sampled flag off), and the
+   * attempt costs no span of its own.
+   */
   public Span startClient(
       Span server, String method, String backend, String scheme, String host, int port) {
+    if (!server.isRecording()) {
+      return server;
+    }
     Span span =
         tracer
             .spanBuilder(knownMethod(method) ? method : "HTTP")

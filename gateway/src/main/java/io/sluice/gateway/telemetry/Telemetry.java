@@ -47,7 +47,7 @@ public final class Telemetry implements AutoCloseable {
   public static final String SCOPE = "io.sluice";
 
   /** The share of new traces sampled when {@code OTEL_TRACES_SAMPLER} is not set. */
-  public static final String DEFAULT_SAMPLE_RATIO = "0.1";
+  public static final String DEFAULT_SAMPLE_RATIO = "0.05";
 
   private final OpenTelemetry otel;
   private final AutoCloseable sdk;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class TelemetryTest {
 
   @Test
-  void withoutAnEndpointNothingIsExportedAndOneTraceInTenIsSampled() {
+  void withoutAnEndpointNothingIsExportedAndOneTraceInTwentyIsSampled() {
     Map<String, String> d = Telemetry.defaults(DefaultConfigProperties.createFromMap(Map.of()));
     assertThat(d)
         .containsEntry("otel.service.name", "sluice")
@@ -21,7 +21,7 @@ class TelemetryTest {
         .containsEntry("otel.logs.exporter", "none")
         .containsEntry("otel.exporter.otlp.protocol", "http/protobuf")
         .containsEntry("otel.traces.sampler", "parentbased_traceidratio")
-        .containsEntry("otel.traces.sampler.arg", "0.1");
+        .containsEntry("otel.traces.sampler.arg", "0.05");
   }
 
   @Test
