@@ -9,6 +9,7 @@ import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.metrics.ExemplarFilter;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  *       (no gRPC stack is bundled);
  *   <li>{@code otel.traces.sampler}: {@code parentbased_traceidratio} at {@link
  *       #DEFAULT_SAMPLE_RATIO}: a client's sampled {@code traceparent} is always followed;
+ *   <li>{@code otel.metrics.exemplar.filter}: {@code always_off};
  *   <li>{@code otel.metrics.exporter} and {@code otel.logs.exporter}: {@code none}. Metrics are
  *       always served as Prometheus text by the admin listener ({@link #scrape}); set {@code
  *       OTEL_METRICS_EXPORTER=otlp} to push them as well.
@@ -88,7 +90,11 @@ public final class Telemetry implements AutoCloseable {
     PrometheusMetricReader prometheus =
         PrometheusMetricReader.builder().setOtelScopeLabelsEnabled(false).build();
     if (disabled(overrides)) {
-      SdkMeterProvider meters = SdkMeterProvider.builder().registerMetricReader(prometheus).build();
+      SdkMeterProvider meters =
+          SdkMeterProvider.builder()
+              .setExemplarFilter(ExemplarFilter.alwaysOff())
+              .registerMetricReader(prometheus)
+              .build();
       OpenTelemetry otel =
           new OpenTelemetry() {
             @Override
@@ -149,6 +155,11 @@ public final class Telemetry implements AutoCloseable {
     }
     if (c.getString("otel.metrics.exporter") == null) {
       d.put("otel.metrics.exporter", "none");
+    }
+    if (c.getString("otel.metrics.exemplar.filter") == null) {
+      // Spans are never made current (requests are not thread-bound), so a trace-based filter
+      // would look up the context on every measurement and never find a sampled span.
+      d.put("otel.metrics.exemplar.filter", "always_off");
     }
     if (c.getString("otel.logs.exporter") == null) {
       d.put("otel.logs.exporter", "none");

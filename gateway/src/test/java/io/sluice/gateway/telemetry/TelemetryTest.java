@@ -19,6 +19,7 @@ class TelemetryTest {
         .containsEntry("otel.traces.exporter", "none")
         .containsEntry("otel.metrics.exporter", "none")
         .containsEntry("otel.logs.exporter", "none")
+        .containsEntry("otel.metrics.exemplar.filter", "always_off")
         .containsEntry("otel.exporter.otlp.protocol", "http/protobuf")
         .containsEntry("otel.traces.sampler", "parentbased_traceidratio")
         .containsEntry("otel.traces.sampler.arg", "0.05");
