@@ -64,6 +64,11 @@ class TelemetryTest {
               backends:
                 echo: { type: http, targets: [ "${backend:echo}" ] }
                 down: { type: http, targets: [ "http://127.0.0.1:${env:CLOSED_PORT}" ] }
+                guarded:
+                  type: http
+                  targets: [ "http://127.0.0.1:${env:CLOSED_PORT}" ]
+                  concurrency: { max: 10 }
+                  circuitBreaker: { maxFailures: 1, openFor: 1h }
               routes:
                 - { id: orders, match: { path: "/orders/{id}" }, backend: echo }
                 - id: keyed
@@ -85,6 +90,7 @@ class TelemetryTest {
                   policies:
                     - jwt: { issuer: "https://idp.test/", audiences: [ a ], jwks: "${backend:idp}/keys.json" }
                 - { id: down, match: { path: /down }, backend: down }
+                - { id: guarded, match: { path: /guarded }, backend: guarded }
               """)
           .env("CLOSED_PORT", String.valueOf(closedPort()))
           .env("REDIS_URL", redis.url())
@@ -295,6 +301,8 @@ class TelemetryTest {
     sluice.client().get("/shared");
     sluice.client().get("/token");
     sluice.client().get("/down");
+    sluice.client().get("/guarded"); // 502: opens the circuit
+    sluice.client().get("/guarded"); // 503: shed
     Await.until(() -> scrape().has("sluice_jwks_fetches"));
     Metrics scraped = scrape();
     Path file = Path.of("..", "helm", "sluice", "dashboards", "sluice.json");

@@ -250,6 +250,13 @@ public final class HttpBackendHandler implements BackendHandler {
                   : Outcome.ERROR;
       metrics.attempt(outcome, System.nanoTime() - startNanos);
       HttpTracing.endClient(span, outcome.label());
+      if (cause instanceof LimitedBody.TooLarge || limit != null && limit.exceeded()) {
+        ctx.backendAnswered(413); // the client's doing, not the backend's
+      } else if (!timeout && ctx.request().response().closed()) {
+        ctx.backendAnswered(0); // the client left and the call was cut: nothing against the backend
+      } else {
+        ctx.backendFailed(cause);
+      }
       failed(ctx, timeout ? new TimeoutException() : cause, limit);
     }
   }
@@ -293,6 +300,7 @@ public final class HttpBackendHandler implements BackendHandler {
     int t = call.target;
     ctx.upstreamAnswered();
     metrics.attempt(Outcome.of(resp.statusCode()), System.nanoTime() - call.startNanos);
+    ctx.backendAnswered(resp.statusCode());
     HttpServerResponse res = ctx.request().response();
     // The status code only: the reason phrase is informational (RFC 9112 4) and HTTP/2 has none.
     res.setStatusCode(resp.statusCode());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.api.Units;
 import io.sluice.gateway.config.SluiceConfig.Backend;
 import io.sluice.gateway.config.SluiceConfig.Balance;
+import io.sluice.gateway.config.SluiceConfig.CircuitBreaker;
+import io.sluice.gateway.config.SluiceConfig.Concurrency;
 import io.sluice.gateway.config.SluiceConfig.Gateway;
 import io.sluice.gateway.config.SluiceConfig.Header;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
@@ -306,7 +308,29 @@ public final class ConfigLoader {
           duration(b, "timeout", gateway.limits().requestTimeout()),
           duration(b, "connectTimeout", DEFAULT_CONNECT_TIMEOUT),
           hostHeader,
-          b.path("maxConnections").asInt(DEFAULT_BACKEND_CONNECTIONS));
+          b.path("maxConnections").asInt(DEFAULT_BACKEND_CONNECTIONS),
+          circuitBreaker(b.get("circuitBreaker")),
+          concurrency(b.get("concurrency")));
+    }
+
+    private static CircuitBreaker circuitBreaker(JsonNode c) {
+      if (c == null) {
+        return null;
+      }
+      return new CircuitBreaker(
+          c.path("maxFailures").asInt(5),
+          duration(c, "window", Duration.ofSeconds(10)),
+          duration(c, "openFor", Duration.ofSeconds(15)));
+    }
+
+    private static Concurrency concurrency(JsonNode c) {
+      if (c == null) {
+        return null;
+      }
+      return new Concurrency(
+          c.path("max").asInt(),
+          c.path("queue").asInt(0),
+          duration(c, "queueTimeout", Duration.ofMillis(100)));
     }
 
     private static Target target(String url) {

@@ -113,12 +113,23 @@ public record SluiceConfig(
       Duration timeout,
       Duration connectTimeout,
       String hostHeader,
-      int maxConnections)
+      int maxConnections,
+      CircuitBreaker circuitBreaker,
+      Concurrency concurrency)
       implements Backend {
     public HttpBackend {
       targets = List.copyOf(targets);
     }
   }
+
+  /**
+   * A circuit breaker: {@code maxFailures} failures within {@code window} open it for {@code
+   * openFor}.
+   */
+  public record CircuitBreaker(int maxFailures, Duration window, Duration openFor) {}
+
+  /** A bulkhead: {@code max} in flight, {@code queue} waiting up to {@code queueTimeout}. */
+  public record Concurrency(int max, int queue, Duration queueTimeout) {}
 
   /** A backend that answers by itself: for demos, stubs and health routes. */
   public record MockBackend(String name, int status, List<Header> headers, String body)

@@ -10,6 +10,7 @@ import io.sluice.gateway.config.SluiceConfig.Limits;
 import io.sluice.gateway.config.SluiceConfig.MockBackend;
 import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.policy.PolicyChain;
+import io.sluice.gateway.resilience.BackendGuard;
 import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
 import io.sluice.gateway.telemetry.GatewayMetrics;
@@ -44,6 +45,9 @@ final class GatewayRuntime {
   final HttpTracing tracing;
   final GatewayMetrics metrics;
 
+  /** Per backend index: its guard, or null. Shared by every event loop. */
+  final BackendGuard[] guards;
+
   GatewayRuntime(Vertx vertx, SluiceConfig config, Telemetry telemetry) {
     this.config = config;
     this.telemetry = telemetry;
@@ -58,6 +62,14 @@ final class GatewayRuntime {
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < backends.size(); i++) {
       index.put(backends.get(i).name(), i);
+    }
+    this.guards = new BackendGuard[backends.size()];
+    for (int i = 0; i < guards.length; i++) {
+      if (backends.get(i) instanceof HttpBackend h) {
+        guards[i] =
+            BackendGuard.of(
+                vertx, h.name(), h.concurrency(), h.circuitBreaker(), telemetry.meter());
+      }
     }
     RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
     JsonObject settings = PolicyChain.settings(config.gateway());

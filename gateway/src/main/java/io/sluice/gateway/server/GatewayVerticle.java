@@ -1,6 +1,7 @@
 package io.sluice.gateway.server;
 
 import io.sluice.gateway.backend.BackendHandler;
+import io.sluice.gateway.resilience.BackendGuard;
 import io.sluice.gateway.routing.PathNormalizer;
 import io.sluice.gateway.routing.RouteMatch;
 import io.sluice.gateway.telemetry.HttpTracing;
@@ -192,13 +193,18 @@ final class GatewayVerticle extends VerticleBase {
     HttpTracing.routed(ctx.span, req.method().name(), route.template(), route.id());
     BackendHandler backend = backends[route.backendIndex()];
     try {
+      BackendGuard backendGuard = runtime.guards[route.backendIndex()];
       if (route.chain().isEmpty()) {
-        backend.handle(ctx);
+        if (backendGuard == null) {
+          backend.handle(ctx);
+        } else {
+          backendGuard.call(ctx, backend);
+        }
       } else {
         if (io.sluice.gateway.backend.HttpBackendHandler.hasBody(req)) {
           req.pause(); // policies may run asynchronously first: keep the body until it is read
         }
-        PolicyRunner.run(ctx, backend);
+        PolicyRunner.run(ctx, backend, backendGuard);
       }
     } catch (RuntimeException e) {
       LOG.error("route {} failed [{}]", route.id(), ctx.requestId, e);
@@ -218,6 +224,9 @@ final class GatewayVerticle extends VerticleBase {
    */
   private void ended(RequestContext ctx, HttpConnection conn) {
     guard.requestEnded(conn);
+    if (ctx.guardCall != null) {
+      ctx.guardCall.ended();
+    }
     HttpServerResponse res = ctx.request.response();
     boolean clientClosed = !res.ended();
     int status = clientClosed ? 499 : res.getStatusCode();

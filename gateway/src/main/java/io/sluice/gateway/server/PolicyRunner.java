@@ -2,6 +2,7 @@ package io.sluice.gateway.server;
 
 import io.sluice.gateway.backend.BackendHandler;
 import io.sluice.gateway.policy.PolicyChain;
+import io.sluice.gateway.resilience.BackendGuard;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -29,12 +30,12 @@ final class PolicyRunner {
 
   private PolicyRunner() {}
 
-  static void run(RequestContext ctx, BackendHandler backend) {
+  static void run(RequestContext ctx, BackendHandler backend, BackendGuard guard) {
     ctx.exchange = new GatewayExchange(ctx);
-    next(ctx, backend, 0);
+    next(ctx, backend, guard, 0);
   }
 
-  private static void next(RequestContext ctx, BackendHandler backend, int i) {
+  private static void next(RequestContext ctx, BackendHandler backend, BackendGuard guard, int i) {
     PolicyChain chain = ctx.match.route().chain();
     List<PolicyChain.Link> links = chain.links();
     while (i < links.size()) {
@@ -49,7 +50,7 @@ final class PolicyRunner {
                     ctx.fail(Problems.BODY_TOO_LARGE);
                   } else {
                     ctx.bufferedBody = ar.result();
-                    next(ctx, backend, at);
+                    next(ctx, backend, guard, at);
                   }
                 });
         return;
@@ -74,7 +75,7 @@ final class PolicyRunner {
             } else if (ctx.exchange.responded()) {
               answerLocally(ctx);
             } else {
-              next(ctx, backend, at + 1);
+              next(ctx, backend, guard, at + 1);
             }
           });
       return;
@@ -85,7 +86,11 @@ final class PolicyRunner {
       ctx.fail(Problems.methodNotAllowed(ctx.request.method().name()));
       return;
     }
-    backend.handle(ctx);
+    if (guard == null) {
+      backend.handle(ctx);
+    } else {
+      guard.call(ctx, backend);
+    }
   }
 
   /**

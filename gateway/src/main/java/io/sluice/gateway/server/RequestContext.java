@@ -27,6 +27,7 @@ public final class RequestContext {
   java.util.Set<String> preflightAllowed;
   io.opentelemetry.api.trace.Span span = io.opentelemetry.api.trace.Span.getInvalid();
   private String traceId;
+  io.sluice.gateway.resilience.GuardCall guardCall;
 
   RequestContext(HttpServerRequest request, String requestId, String peer, long startNanos) {
     this.request = request;
@@ -131,6 +132,25 @@ public final class RequestContext {
       traceId = io.sluice.gateway.telemetry.HttpTracing.traceId(span);
     }
     return traceId;
+  }
+
+  /** Puts the request under a backend guard (the guard calls this). */
+  public void guard(io.sluice.gateway.resilience.GuardCall call) {
+    this.guardCall = call;
+  }
+
+  /** The backend answered with this status: tells its circuit breaker, if it has one. */
+  public void backendAnswered(int status) {
+    if (guardCall != null) {
+      guardCall.answered(status);
+    }
+  }
+
+  /** The backend call failed (no connection, timeout, broken response): tells its breaker. */
+  public void backendFailed(Throwable cause) {
+    if (guardCall != null) {
+      guardCall.failed(cause);
+    }
   }
 
   /** Answers with a problem (if nothing was sent yet). */

@@ -42,6 +42,13 @@ public final class HttpTracing {
   public static final AttributeKey<String> PROBLEM_TYPE =
       AttributeKey.stringKey("sluice.problem.type");
 
+  /** The event a server span gets when a backend's guard refuses the request. */
+  public static final String SHED = "sluice.shed";
+
+  /** On the shed event: why ({@code queue_full}, {@code queue_timeout}, {@code circuit_open}). */
+  public static final AttributeKey<String> SHED_REASON =
+      AttributeKey.stringKey("sluice.shed.reason");
+
   /** The event a server span gets when a policy answers (refuses, limits, serves from cache). */
   public static final String POLICY_ANSWERED = "sluice.policy.answered";
 
@@ -127,6 +134,13 @@ public final class HttpTracing {
                   (long) status,
                   PROBLEM_TYPE,
                   problemType));
+    }
+  }
+
+  /** Records that the request was refused without a backend call (a limit, an open circuit). */
+  public static void shed(Span span, String backend, String reason) {
+    if (span.isRecording()) {
+      span.addEvent(SHED, Attributes.of(BACKEND, backend, SHED_REASON, reason));
     }
   }
 

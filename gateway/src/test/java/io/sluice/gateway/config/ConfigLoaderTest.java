@@ -99,6 +99,43 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void backendGuardsHaveDefaultsAndAConcurrencyLimitNeedsItsMax() throws ConfigException {
+    SluiceConfig c =
+        load(
+            """
+            backends:
+              b:
+                type: http
+                targets: [ "http://127.0.0.1:9000" ]
+                circuitBreaker: { maxFailures: 2 }
+                concurrency: { max: 10, queue: 5 }
+              plain: { type: http, targets: [ "http://127.0.0.1:9001" ] }
+            routes:
+              - { id: r, match: { path: /a }, backend: b }
+            """);
+    HttpBackend b = (HttpBackend) c.backends().get("b");
+    assertThat(b.circuitBreaker())
+        .isEqualTo(
+            new SluiceConfig.CircuitBreaker(2, Duration.ofSeconds(10), Duration.ofSeconds(15)));
+    assertThat(b.concurrency())
+        .isEqualTo(new SluiceConfig.Concurrency(10, 5, Duration.ofMillis(100)));
+    HttpBackend plain = (HttpBackend) c.backends().get("plain");
+    assertThat(plain.circuitBreaker()).isNull();
+    assertThat(plain.concurrency()).isNull();
+    assertThat(
+            errors(
+                """
+                backends:
+                  b: { type: http, targets: [ "http://h:1" ], concurrency: { queue: 5 }, circuitBreaker: { maxFailures: 0 } }
+                routes:
+                  - { id: r, match: { path: /a }, backend: b }
+                """))
+        .containsExactlyInAnyOrder(
+            "routes.yaml:2:60 backends.b.concurrency: missing required key 'max'",
+            "routes.yaml:2:105 backends.b.circuitBreaker.maxFailures: must have a minimum value of 1");
+  }
+
+  @Test
   void reportsEveryErrorAtOnceWithLineColumnAndPath() {
     List<String> e =
         errors(
@@ -119,7 +156,7 @@ class ConfigLoaderTest {
             "routes.yaml:3:26 gateway.limits.maxBodySize: expected a size such as 512KiB or 10MiB",
             "routes.yaml:3:48 gateway.limits.headerTimeout: expected a duration such as 250ms, 5s, 1m or 24h",
             "routes.yaml:5:31 backends.b.targets[0]: expected an http:// URL such as http://127.0.0.1:9000",
-            "routes.yaml:5:44 backends.b.balnce: unknown key 'balnce' (expected one of: balance, connectTimeout, host, maxConnections, targets, timeout, type)",
+            "routes.yaml:5:44 backends.b.balnce: unknown key 'balnce' (expected one of: balance, circuitBreaker, concurrency, connectTimeout, host, maxConnections, targets, timeout, type)",
             "routes.yaml:6:14 backends.m.type: expected one of [\"http\", \"mock\"]",
             "routes.yaml:8:29 routes[0].match.path: must start with '/'",
             "routes.yaml:8:46 routes[0].extra: unknown key 'extra' (expected one of: backend, id, match, policies)",
