@@ -105,7 +105,13 @@ class ResilienceTest {
         .isEqualTo(1);
     String traceId = refused.json().getString("traceId");
     EventData shed =
-        awaitServerSpan(traceId).getEvents().stream()
+        sluice
+            .awaitSpan(
+                s ->
+                    s.getTraceId().equals(traceId)
+                        && s.getKind() == io.opentelemetry.api.trace.SpanKind.SERVER)
+            .getEvents()
+            .stream()
             .filter(e -> e.getName().equals("sluice.shed"))
             .findFirst()
             .orElseThrow();
@@ -186,24 +192,6 @@ class ResilienceTest {
 
   private static Metrics scrape() {
     return Metrics.parse(sluice.admin().get("/metrics").body());
-  }
-
-  private static io.opentelemetry.sdk.trace.data.SpanData awaitServerSpan(String traceId) {
-    long deadline = System.currentTimeMillis() + 5000;
-    while (System.currentTimeMillis() < deadline) {
-      var found =
-          sluice.spans().stream()
-              .filter(
-                  s ->
-                      s.getTraceId().equals(traceId)
-                          && s.getKind() == io.opentelemetry.api.trace.SpanKind.SERVER)
-              .findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      sleep(10);
-    }
-    throw new AssertionError("no server span for " + traceId);
   }
 
   private static void sleep(long ms) {

@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.sluice.it.support.Idp;
 import io.sluice.it.support.Metrics;
+import io.sluice.testkit.Await;
 import io.sluice.testkit.RedisServer;
 import io.sluice.testkit.SluiceExtension;
 import io.sluice.testkit.TestBackend;
@@ -23,11 +24,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -121,8 +120,8 @@ class TelemetryTest {
     assertThat(parent[3]).isEqualTo("01");
     assertThat(sent.getString("tracestate")).isEqualTo("vendor=x");
 
-    SpanData server = awaitSpan(s -> s.getKind() == SpanKind.SERVER && inClientTrace(s));
-    SpanData client = awaitSpan(s -> s.getKind() == SpanKind.CLIENT && inClientTrace(s));
+    SpanData server = sluice.awaitSpan(s -> s.getKind() == SpanKind.SERVER && inClientTrace(s));
+    SpanData client = sluice.awaitSpan(s -> s.getKind() == SpanKind.CLIENT && inClientTrace(s));
     assertThat(server.getName()).isEqualTo("GET /orders/{id}");
     assertThat(server.getParentSpanId()).isEqualTo(CLIENT_SPAN);
     assertThat(server.getAttributes().get(AttributeKey.stringKey("http.route")))
@@ -160,10 +159,11 @@ class TelemetryTest {
       assertThat(r.status()).isEqualTo(404);
       String traceId = r.json().getString("traceId");
       assertThat(traceId).matches("[0-9a-f]{32}");
-      SpanData server = awaitSpan(s -> s.getTraceId().equals(traceId));
+      SpanData server = sluice.awaitSpan(s -> s.getTraceId().equals(traceId));
       assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
       assertThat(server.getName()).isEqualTo("GET");
-      Await.until(() -> log.list.stream().anyMatch(e -> e.getFormattedMessage().contains(traceId)));
+      Await.until(
+          () -> log.list.stream().anyMatch(e -> e.getFormattedMessage().contains(traceId)), 5);
       String line =
           log.list.stream()
               .map(ILoggingEvent::getFormattedMessage)
@@ -195,7 +195,8 @@ class TelemetryTest {
     assertThat(parent[3]).isEqualTo("00");
     // Another request's span shows the exporter is working; none was made for this trace.
     sluice.client().get("/orders/8");
-    awaitSpan(s -> "/orders/8".equals(s.getAttributes().get(AttributeKey.stringKey("url.path"))));
+    sluice.awaitSpan(
+        s -> "/orders/8".equals(s.getAttributes().get(AttributeKey.stringKey("url.path"))));
     assertThat(sluice.spans()).noneMatch(s -> s.getTraceId().equals(trace));
   }
 
@@ -204,7 +205,7 @@ class TelemetryTest {
     TestResponse r = sluice.client().get("/keyed");
     assertThat(r.status()).isEqualTo(401);
     String traceId = r.json().getString("traceId");
-    SpanData server = awaitSpan(s -> s.getTraceId().equals(traceId));
+    SpanData server = sluice.awaitSpan(s -> s.getTraceId().equals(traceId));
     assertThat(server.getAttributes().get(AttributeKey.stringKey("sluice.policy")))
         .isEqualTo("api-key");
     EventData event = server.getEvents().get(0);
@@ -226,9 +227,9 @@ class TelemetryTest {
     assertThat(r.status()).isEqualTo(502);
     String traceId = r.json().getString("traceId");
     SpanData client =
-        awaitSpan(s -> s.getTraceId().equals(traceId) && s.getKind() == SpanKind.CLIENT);
+        sluice.awaitSpan(s -> s.getTraceId().equals(traceId) && s.getKind() == SpanKind.CLIENT);
     SpanData server =
-        awaitSpan(s -> s.getTraceId().equals(traceId) && s.getKind() == SpanKind.SERVER);
+        sluice.awaitSpan(s -> s.getTraceId().equals(traceId) && s.getKind() == SpanKind.SERVER);
     assertThat(client.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     assertThat(client.getAttributes().get(AttributeKey.stringKey("error.type")))
         .isEqualTo("connect_error");
@@ -283,7 +284,7 @@ class TelemetryTest {
     assertThat(after.value("sluice_ratelimit_store_up", "store", "127.0.0.1:" + redis.port()))
         .isEqualTo(1);
     // The key set is fetched when the gateway starts, without a request waiting for it.
-    Await.until(() -> scrape().value("sluice_jwks_fetches_total", "outcome", "success") == 1);
+    Await.until(() -> scrape().value("sluice_jwks_fetches_total", "outcome", "success") == 1, 5);
     assertThat(after.value("sluice_requests_active")).isEqualTo(0);
     assertThat(after.value("sluice_connections_active")).isGreaterThan(0);
     // Latency buckets are there, and labels are route ids: never a raw path.
@@ -303,7 +304,7 @@ class TelemetryTest {
     sluice.client().get("/down");
     sluice.client().get("/guarded"); // 502: opens the circuit
     sluice.client().get("/guarded"); // 503: shed
-    Await.until(() -> scrape().has("sluice_jwks_fetches"));
+    Await.until(() -> scrape().has("sluice_jwks_fetches"), 5);
     Metrics scraped = scrape();
     Path file = Path.of("..", "helm", "sluice", "dashboards", "sluice.json");
     JsonObject dashboard = new JsonObject(Files.readString(file));
@@ -332,35 +333,11 @@ class TelemetryTest {
     return s.getTraceId().equals(CLIENT_TRACE);
   }
 
-  /** The first span that matches, once the gateway has ended it. */
-  private static SpanData awaitSpan(Predicate<SpanData> p) {
-    Await.until(() -> sluice.spans().stream().anyMatch(p));
-    return sluice.spans().stream().filter(p).findFirst().orElseThrow();
-  }
-
   private static int closedPort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** Polls a condition for a few seconds. */
-  static final class Await {
-    static void until(java.util.function.BooleanSupplier condition) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      while (!condition.getAsBoolean()) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("condition not met within 5s");
-        }
-        try {
-          Thread.sleep(10);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError(e);
-        }
-      }
     }
   }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -268,6 +269,12 @@ public final class SluiceExtension
    */
   public List<SpanData> spans() {
     return spans.getFinishedSpanItems();
+  }
+
+  /** The first ended span that matches, waiting up to 5 s for the gateway to end it. */
+  public SpanData awaitSpan(Predicate<SpanData> p) {
+    Await.until(() -> spans().stream().anyMatch(p), 5);
+    return spans().stream().filter(p).findFirst().orElseThrow();
   }
 
   /** Forgets the spans ended so far. */
