@@ -250,7 +250,7 @@ public final class HttpBackendHandler implements BackendHandler {
                   : Outcome.ERROR;
       metrics.attempt(outcome, System.nanoTime() - startNanos);
       HttpTracing.endClient(span, outcome.label());
-      if (cause instanceof LimitedBody.TooLarge || limit != null && limit.exceeded()) {
+      if (tooLarge(cause, limit)) {
         ctx.backendAnswered(413); // the client's doing, not the backend's
       } else if (!timeout && ctx.request().response().closed()) {
         ctx.backendAnswered(0); // the client left and the call was cut: nothing against the backend
@@ -395,7 +395,7 @@ public final class HttpBackendHandler implements BackendHandler {
   }
 
   private void failed(RequestContext ctx, Throwable cause, LimitedBody limit) {
-    if (limit != null && limit.exceeded() || cause instanceof LimitedBody.TooLarge) {
+    if (tooLarge(cause, limit)) {
       ctx.fail(Problems.BODY_TOO_LARGE);
       ctx.request().connection().close();
       return;
@@ -412,6 +412,11 @@ public final class HttpBackendHandler implements BackendHandler {
       LOG.debug("backend {} failed [{}]: {}", config.name(), ctx.requestId(), cause.toString());
     }
     ctx.fail(Problems.BAD_GATEWAY);
+  }
+
+  /** Whether the call failed because the client's unannounced body went over the limit. */
+  private static boolean tooLarge(Throwable cause, LimitedBody limit) {
+    return limit != null && limit.exceeded() || cause instanceof LimitedBody.TooLarge;
   }
 
   /** The Host the backend receives: the client's, the target's, or a literal, per config. */

@@ -156,8 +156,17 @@ public final class BackendGuard {
         : new BackendGuard(vertx, name, concurrency, circuit, meter);
   }
 
+  /** Calls the backend, under its guard when it has one. On the request's event loop. */
+  public static void call(BackendGuard guard, RequestContext ctx, BackendHandler backend) {
+    if (guard == null) {
+      backend.handle(ctx);
+    } else {
+      guard.call(ctx, backend);
+    }
+  }
+
   /** Calls the backend for this request, or answers 503 itself. On the request's event loop. */
-  public void call(RequestContext ctx, BackendHandler backend) {
+  private void call(RequestContext ctx, BackendHandler backend) {
     GuardCall call = new GuardCall(this, ctx, backend);
     ctx.guard(call);
     if (bulkhead == null || bulkhead.tryAcquire()) {

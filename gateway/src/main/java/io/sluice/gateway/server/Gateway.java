@@ -58,20 +58,21 @@ public final class Gateway {
     try {
       gw = new Gateway(vertx, config, telemetry);
     } catch (RuntimeException e) {
-      telemetry.close();
+      close(vertx, telemetry);
       throw e;
     }
     return gw.doStart(Math.max(1, instances))
-        .recover(
-            e ->
-                vertx
-                    .executeBlocking(
-                        () -> {
-                          telemetry.close();
-                          return null;
-                        })
-                    .transform(ar -> Future.failedFuture(e)))
+        .recover(e -> close(vertx, telemetry).transform(ar -> Future.failedFuture(e)))
         .map(gw);
+  }
+
+  /** Closes telemetry off the event loop: flushing spans may wait on an exporter. */
+  private static Future<Void> close(Vertx vertx, Telemetry telemetry) {
+    return vertx.executeBlocking(
+        () -> {
+          telemetry.close();
+          return null;
+        });
   }
 
   private Future<Void> doStart(int instances) {
@@ -168,15 +169,7 @@ public final class Gateway {
                     adminDeployment == null
                         ? Future.<Void>succeededFuture()
                         : vertx.undeploy(adminDeployment))
-            // Flushing spans may wait on an exporter: off the event loop.
-            .transform(
-                ar ->
-                    vertx.executeBlocking(
-                        () -> {
-                          telemetry.close();
-                          return null;
-                        }))
-            .<Void>mapEmpty()
+            .transform(ar -> close(vertx, telemetry))
             .onComplete(ar -> LOG.info("stopped"));
     return stopped;
   }

@@ -195,11 +195,7 @@ final class GatewayVerticle extends VerticleBase {
     try {
       BackendGuard backendGuard = runtime.guards[route.backendIndex()];
       if (route.chain().isEmpty()) {
-        if (backendGuard == null) {
-          backend.handle(ctx);
-        } else {
-          backendGuard.call(ctx, backend);
-        }
+        BackendGuard.call(backendGuard, ctx, backend);
       } else {
         if (io.sluice.gateway.backend.HttpBackendHandler.hasBody(req)) {
           req.pause(); // policies may run asynchronously first: keep the body until it is read

@@ -86,11 +86,7 @@ final class PolicyRunner {
       ctx.fail(Problems.methodNotAllowed(ctx.request.method().name()));
       return;
     }
-    if (guard == null) {
-      backend.handle(ctx);
-    } else {
-      guard.call(ctx, backend);
-    }
+    BackendGuard.call(guard, ctx, backend);
   }
 
   /**

@@ -82,7 +82,7 @@ public final class HttpTracing {
     String method = req.method().name();
     Span span =
         tracer
-            .spanBuilder(knownMethod(method) ? method : "HTTP")
+            .spanBuilder(spanName(method))
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER)
             .startSpan();
@@ -112,7 +112,7 @@ public final class HttpTracing {
   /** Names the server span after the route it matched: {@code GET /orders/{id}}. */
   public static void routed(Span span, String method, String template, String routeId) {
     if (span.isRecording()) {
-      span.updateName((knownMethod(method) ? method : "HTTP") + " " + template);
+      span.updateName(spanName(method) + " " + template);
       span.setAttribute(HttpAttributes.HTTP_ROUTE, template);
       span.setAttribute(ROUTE_ID, routeId);
     }
@@ -177,7 +177,7 @@ public final class HttpTracing {
     }
     Span span =
         tracer
-            .spanBuilder(knownMethod(method) ? method : "HTTP")
+            .spanBuilder(spanName(method))
             .setParent(Context.root().with(server))
             .setSpanKind(SpanKind.CLIENT)
             .startSpan();
@@ -245,6 +245,11 @@ public final class HttpTracing {
       span.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, "_OTHER");
       span.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD_ORIGINAL, method);
     }
+  }
+
+  /** The method, or {@code HTTP} for one outside the standard set (names stay bounded). */
+  private static String spanName(String method) {
+    return knownMethod(method) ? method : "HTTP";
   }
 
   private static boolean knownMethod(String method) {
