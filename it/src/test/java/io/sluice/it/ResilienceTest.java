@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.sluice.it.support.Metrics;
+import io.sluice.it.support.Overloaded;
 import io.sluice.testkit.SluiceExtension;
 import io.sluice.testkit.TestBackend;
 import io.sluice.testkit.TestResponse;
@@ -138,26 +139,11 @@ class ResilienceTest {
   void beyondTheLimitAndTheQueueRequestsGetFast503s() {
     maxInFlight.set(0);
     List<Future<TestResponse>> all = new ArrayList<>();
-    List<Long> started = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      started.add(System.nanoTime());
       all.add(sluice.client().sendAsync(HttpMethod.GET, "/limited/" + i, Map.of(), null));
     }
-    int ok = 0;
-    int shed = 0;
-    for (int i = 0; i < all.size(); i++) {
-      TestResponse r = io.sluice.testkit.Await.result(all.get(i), 10);
-      if (r.status() == 200) {
-        ok++;
-      } else {
-        assertThat(r.status()).isEqualTo(503);
-        assertThat(r.json().getString("type")).isEqualTo("urn:sluice:problem:overloaded");
-        assertThat(r.header("Retry-After")).isEqualTo("1");
-        shed++;
-      }
-    }
+    int shed = Overloaded.refusals(all);
     // Two in flight and one queued get through; the seven others are refused.
-    assertThat(ok).isEqualTo(3);
     assertThat(shed).isEqualTo(7);
     assertThat(maxInFlight.get()).as("the backend never saw more than max").isLessThanOrEqualTo(2);
     assertThat(

@@ -20,7 +20,6 @@ import io.sluice.testkit.TestResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -60,7 +59,13 @@ class TelemetryTest {
               """
               gateway:
                 redis: { url: "${env:REDIS_URL}", timeout: 500ms }
+                loadShedding: { adaptive: true, initialLimit: 1000, maxLimit: 1000 }
               backends:
+                retried:
+                  type: http
+                  targets: [ "http://127.0.0.1:${env:CLOSED_PORT}", "http://127.0.0.1:${env:CLOSED_PORT}/b" ]
+                  retry: { attempts: 2 }
+                  outlier: { consecutiveFailures: 1 }
                 echo: { type: http, targets: [ "${backend:echo}" ] }
                 down: { type: http, targets: [ "http://127.0.0.1:${env:CLOSED_PORT}" ] }
                 guarded:
@@ -90,8 +95,9 @@ class TelemetryTest {
                     - jwt: { issuer: "https://idp.test/", audiences: [ a ], jwks: "${backend:idp}/keys.json" }
                 - { id: down, match: { path: /down }, backend: down }
                 - { id: guarded, match: { path: /guarded }, backend: guarded }
+                - { id: retried, match: { path: /retried }, backend: retried }
               """)
-          .env("CLOSED_PORT", String.valueOf(closedPort()))
+          .env("CLOSED_PORT", String.valueOf(TestBackend.closedPort()))
           .env("REDIS_URL", redis.url())
           .backend("echo", TestBackend.echo())
           .backend("idp", idp.server())
@@ -304,6 +310,7 @@ class TelemetryTest {
     sluice.client().get("/down");
     sluice.client().get("/guarded"); // 502: opens the circuit
     sluice.client().get("/guarded"); // 503: shed
+    sluice.client().get("/retried"); // 502 after a retry; a target ejected
     Await.until(() -> scrape().has("sluice_jwks_fetches"), 5);
     Metrics scraped = scrape();
     Path file = Path.of("..", "helm", "sluice", "dashboards", "sluice.json");
@@ -331,13 +338,5 @@ class TelemetryTest {
 
   private static boolean inClientTrace(SpanData s) {
     return s.getTraceId().equals(CLIENT_TRACE);
-  }
-
-  private static int closedPort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

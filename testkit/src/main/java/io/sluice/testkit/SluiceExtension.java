@@ -200,7 +200,8 @@ public final class SluiceExtension
             g.trustedProxies(),
             g.accessLog(),
             g.drainTimeout(),
-            g.redis());
+            g.redis(),
+            g.loadShedding());
     return new SluiceConfig(
         c.source(), c.baseDir(), moved, c.backends(), c.policies(), c.routes(), c.registry());
   }

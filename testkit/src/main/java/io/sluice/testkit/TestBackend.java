@@ -69,6 +69,19 @@ public final class TestBackend {
     return new TestBackend(req -> req.response().setStatusCode(status).end(body));
   }
 
+  /**
+   * A loopback port nothing listens on (bound, then let go), for a dead target: connecting to it is
+   * refused at once.
+   */
+  public static int closedPort() {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Whether received bodies are kept (turn off for large uploads). */
   public TestBackend recordBodies(boolean record) {
     this.recordBodies = record;

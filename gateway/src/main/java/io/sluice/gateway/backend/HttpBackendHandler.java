@@ -1,8 +1,11 @@
 package io.sluice.gateway.backend;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.opentelemetry.api.metrics.Meter;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
+import io.sluice.gateway.config.SluiceConfig.Retry;
 import io.sluice.gateway.config.SluiceConfig.Target;
+import io.sluice.gateway.resilience.RetryBudget;
 import io.sluice.gateway.server.Problems;
 import io.sluice.gateway.server.RequestContext;
 import io.sluice.gateway.server.RequestIds;
@@ -31,6 +34,7 @@ import io.vertx.core.streams.ReadStream;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,12 @@ import org.slf4j.LoggerFactory;
  * <p>Connect failure: 502. No response headers within {@code timeout} (or a pause that long while
  * the response streams): 504, or the connection is cut if the response had started. Hop-by-hop
  * headers are dropped; X-Forwarded-For/-Proto/-Host and X-Request-Id are set by the gateway.
+ *
+ * <p>With {@code retry}, an idempotent request (or one with an Idempotency-Key) is tried again when
+ * nothing reached the backend (no connection) or the backend answered 502, 503 or 504 and the
+ * request has no body still streaming; never once the response is on its way to the client. The
+ * next attempt goes to a target not tried yet when there is one, after a jittered exponential
+ * backoff (or the 503's Retry-After, when that is short), and only within the retry budget.
  */
 public final class HttpBackendHandler implements BackendHandler {
 
@@ -60,18 +70,48 @@ public final class HttpBackendHandler implements BackendHandler {
   private final TargetPool[] pools;
   private final HttpTracing tracing;
   private final GatewayMetrics.Backend metrics;
+  private final Vertx vertx;
+  private final TargetHealth health;
+  private final Retry retry;
+  private final RetryBudget budget;
+
+  /**
+   * What the event loops' handlers of one backend share: which targets are in service, and the
+   * retry budget.
+   */
+  public record Shared(TargetHealth health, RetryBudget budget) {
+    public static Shared of(HttpBackend config, Meter meter) {
+      return new Shared(
+          new TargetHealth(
+              config.name(),
+              config.targets().toArray(new Target[0]),
+              config.outlier(),
+              config.healthCheck(),
+              meter),
+          config.retry() == null
+              ? null
+              : new RetryBudget(config.retry().budget(), config.retry().minRetries()));
+    }
+  }
 
   public HttpBackendHandler(
-      Vertx vertx, HttpBackend config, long maxBodySize, Telemetry telemetry) {
+      Vertx vertx, HttpBackend config, long maxBodySize, Telemetry telemetry, Shared shared) {
+    this.vertx = vertx;
     this.config = config;
+    this.health = shared.health();
+    this.retry = config.retry();
+    this.budget = shared.budget();
     this.tracing = telemetry.http();
     this.metrics = telemetry.metrics().backend(config.name());
+    if (retry != null) {
+      metrics.retriesConfigured();
+    }
     this.targets = config.targets().toArray(new Target[0]);
     this.servers = new SocketAddress[targets.length];
     for (int i = 0; i < targets.length; i++) {
       servers[i] = SocketAddress.inetSocketAddress(targets[i].port(), targets[i].host());
     }
-    this.balancer = new Balancer(config.balance(), targets.length);
+    this.balancer = new Balancer(config.balance(), targets.length, health);
     this.timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
     this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
     this.timeouts = new DeadlineQueue(vertx, config.timeout().toNanos());
@@ -116,12 +156,16 @@ public final class HttpBackendHandler implements BackendHandler {
   }
 
   /**
-   * One call to the backend, from getting a connection to the response: its timeout entry, and
-   * plain callbacks from step to step (no chain of composed futures on the hot path).
+   * One attempt at the backend, from getting a connection to the response: its timeout entry, and
+   * plain callbacks from step to step (no chain of composed futures on the hot path). A retry is a
+   * new attempt with the same request.
    */
   private final class Call extends DeadlineQueue.Entry {
     final RequestContext ctx;
     final int target;
+    final int attempt;
+    final long tried;
+    final boolean retryable;
     final RequestOptions options;
     final ReadStream<Buffer> body;
     final LimitedBody limit;
@@ -134,11 +178,17 @@ public final class HttpBackendHandler implements BackendHandler {
     Call(
         RequestContext ctx,
         int target,
+        int attempt,
+        long tried,
+        boolean retryable,
         RequestOptions options,
         ReadStream<Buffer> body,
         LimitedBody limit) {
       this.ctx = ctx;
       this.target = target;
+      this.attempt = attempt;
+      this.tried = tried;
+      this.retryable = retryable;
       this.options = options;
       this.body = body;
       this.limit = limit;
@@ -164,6 +214,7 @@ public final class HttpBackendHandler implements BackendHandler {
               "http",
               targets[target].host(),
               targets[target].port());
+      HttpTracing.resent(span, attempt);
       HttpClientConnection idle = pools[target].pollIdle();
       if (idle != null) {
         onConnection(idle);
@@ -226,10 +277,34 @@ public final class HttpBackendHandler implements BackendHandler {
                 timeouts.remove(this);
                 if (ar.failed()) {
                   finish(ar.cause());
-                } else {
+                } else if (!retried(ar.result())) {
                   respond(ctx, ar.result(), this, body == null);
                 }
               });
+    }
+
+    /**
+     * A 502, 503 or 504 that may be retried: the response is read off and dropped (its connection
+     * stays reusable), and the next attempt is on its way. False: the response goes to the client.
+     */
+    private boolean retried(HttpClientResponse resp) {
+      int status = resp.statusCode();
+      if (status < 502 || status > 504 || body != null || !retryable) {
+        return false;
+      }
+      long wait = retryAfterMillis(resp.getHeader(HttpHeaders.RETRY_AFTER));
+      if (wait > retry.maxBackoff().toMillis() || !mayRetry(status)) {
+        return false; // the backend asks for more patience than a retry has
+      }
+      metrics.attempt(Outcome.of(status), System.nanoTime() - startNanos);
+      HttpTracing.endClient(span, status);
+      health.failed(target);
+      balancer.finished(target);
+      HttpClientConnection conn = connection;
+      resp.handler(chunk -> {});
+      resp.end().onComplete(ar -> pools[target].release(conn, ar.succeeded()));
+      retryAfter(Math.max(wait, 0), status);
+      return true;
     }
 
     /** The call failed before a response: give the connection up and answer with a problem. */
@@ -250,14 +325,66 @@ public final class HttpBackendHandler implements BackendHandler {
                   : Outcome.ERROR;
       metrics.attempt(outcome, System.nanoTime() - startNanos);
       HttpTracing.endClient(span, outcome.label());
+      boolean clientGone = !timeout && ctx.request().response().closed();
+      if (!clientGone && !tooLarge(cause, limit)) {
+        health.failed(target);
+        // Nothing reached the backend (no connection, or none that took the request): another
+        // attempt is safe for a retryable request, whatever its body.
+        if (request == null && retryable && mayRetry(0)) {
+          LOG.debug(
+              "backend {} attempt {} failed [{}], retrying: {}",
+              config.name(),
+              attempt + 1,
+              ctx.requestId(),
+              cause.toString());
+          retryAfter(0, 0);
+          return;
+        }
+      }
       if (tooLarge(cause, limit)) {
         ctx.backendAnswered(413); // the client's doing, not the backend's
-      } else if (!timeout && ctx.request().response().closed()) {
+      } else if (clientGone) {
         ctx.backendAnswered(0); // the client left and the call was cut: nothing against the backend
       } else {
         ctx.backendFailed(cause);
       }
       failed(ctx, timeout ? new TimeoutException() : cause, limit);
+    }
+
+    /** Whether another attempt may follow this one (attempts left, and the budget allows). */
+    private boolean mayRetry(int status) {
+      if (attempt + 1 >= retry.attempts() || ctx.request().response().closed()) {
+        return false;
+      }
+      if (!budget.tryRetry()) {
+        metrics.budgetExhausted();
+        return false;
+      }
+      metrics.retried(status);
+      return true;
+    }
+
+    /** The next attempt, on another target when there is one, after a jittered backoff. */
+    private void retryAfter(long atLeastMillis, int status) {
+      int n = attempt + 1;
+      long cap =
+          Math.min(
+              retry.maxBackoff().toMillis(), retry.backoff().toMillis() << Math.min(n - 1, 20));
+      long delay = Math.max(atLeastMillis, ThreadLocalRandom.current().nextLong(cap + 1));
+      long triedNow = target < 64 ? tried | (1L << target) : tried;
+      Runnable next =
+          () -> {
+            if (ctx.request().response().closed()) {
+              ctx.backendAnswered(0); // the client left while we waited
+              return;
+            }
+            new Call(ctx, balancer.pick(triedNow), n, triedNow, true, options, body, limit).start();
+          };
+      if (delay <= 0) {
+        next.run();
+      } else {
+        vertx.setTimer(delay, id -> next.run());
+      }
     }
   }
 
@@ -282,7 +409,43 @@ public final class HttpBackendHandler implements BackendHandler {
         body = limited;
       }
     }
-    new Call(ctx, t, opts, body, limited).start();
+    boolean retryable = retry != null && retryable(req);
+    if (retryable) {
+      budget.requested();
+    }
+    new Call(ctx, t, 0, 0L, retryable, opts, body, limited).start();
+  }
+
+  /** Idempotent methods, and requests the client marked with an Idempotency-Key. */
+  private static boolean retryable(HttpServerRequest req) {
+    return switch (req.method().name()) {
+      case "GET", "HEAD", "OPTIONS", "PUT", "DELETE" -> true;
+      default -> req.headers().contains("idempotency-key");
+    };
+  }
+
+  /**
+   * Retry-After in milliseconds: delta-seconds or an HTTP date; -1 when absent or unreadable (then
+   * the backoff alone decides).
+   */
+  static long retryAfterMillis(String value) {
+    if (value == null) {
+      return -1;
+    }
+    String v = value.trim();
+    try {
+      return Math.multiplyExact(Long.parseLong(v), 1000L);
+    } catch (NumberFormatException | ArithmeticException e) {
+      try {
+        long at =
+            java.time.ZonedDateTime.parse(v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                .toInstant()
+                .toEpochMilli();
+        return Math.max(0, at - System.currentTimeMillis());
+      } catch (java.time.DateTimeException e2) {
+        return -1;
+      }
+    }
   }
 
   /** The backend URI: the target's base path, the normalized path, the query as received. */
@@ -300,6 +463,11 @@ public final class HttpBackendHandler implements BackendHandler {
     int t = call.target;
     ctx.upstreamAnswered();
     metrics.attempt(Outcome.of(resp.statusCode()), System.nanoTime() - call.startNanos);
+    if (resp.statusCode() >= 500) {
+      health.failed(t);
+    } else {
+      health.succeeded(t);
+    }
     ctx.backendAnswered(resp.statusCode());
     HttpServerResponse res = ctx.request().response();
     // The status code only: the reason phrase is informational (RFC 9112 4) and HTTP/2 has none.

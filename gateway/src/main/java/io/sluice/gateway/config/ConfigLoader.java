@@ -8,11 +8,15 @@ import io.sluice.gateway.config.SluiceConfig.CircuitBreaker;
 import io.sluice.gateway.config.SluiceConfig.Concurrency;
 import io.sluice.gateway.config.SluiceConfig.Gateway;
 import io.sluice.gateway.config.SluiceConfig.Header;
+import io.sluice.gateway.config.SluiceConfig.HealthCheck;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
 import io.sluice.gateway.config.SluiceConfig.Limits;
 import io.sluice.gateway.config.SluiceConfig.Listener;
+import io.sluice.gateway.config.SluiceConfig.LoadShedding;
 import io.sluice.gateway.config.SluiceConfig.MockBackend;
+import io.sluice.gateway.config.SluiceConfig.Outlier;
 import io.sluice.gateway.config.SluiceConfig.PolicySpec;
+import io.sluice.gateway.config.SluiceConfig.Retry;
 import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.config.SluiceConfig.Target;
 import io.sluice.gateway.policy.PolicyRegistry;
@@ -252,7 +256,27 @@ public final class ConfigLoader {
               ? new SluiceConfig.Redis(
                   g.path("redis").path("url").asText(),
                   duration(g.path("redis"), "timeout", DEFAULT_REDIS_TIMEOUT))
-              : null);
+              : null,
+          loadShedding(g.path("loadShedding"), "/gateway/loadShedding"));
+    }
+
+    private LoadShedding loadShedding(JsonNode s, String pointer) {
+      if (!s.path("adaptive").asBoolean(false)) {
+        return null;
+      }
+      LoadShedding l =
+          new LoadShedding(
+              s.path("initialLimit").asInt(200),
+              s.path("minLimit").asInt(20),
+              s.path("maxLimit").asInt(2000));
+      if (l.minLimit() > l.maxLimit()) {
+        errors.add(doc.error(pointer + "/minLimit", "minLimit is above maxLimit"));
+      } else if (l.initialLimit() < l.minLimit() || l.initialLimit() > l.maxLimit()) {
+        errors.add(
+            doc.error(
+                pointer + "/initialLimit", "initialLimit must lie within minLimit..maxLimit"));
+      }
+      return l;
     }
 
     private static Listener listener(JsonNode n, String host, int port) {
@@ -310,7 +334,52 @@ public final class ConfigLoader {
           hostHeader,
           b.path("maxConnections").asInt(DEFAULT_BACKEND_CONNECTIONS),
           circuitBreaker(b.get("circuitBreaker")),
-          concurrency(b.get("concurrency")));
+          concurrency(b.get("concurrency")),
+          retry(b.get("retry"), pointer + "/retry"),
+          outlier(b.get("outlier")),
+          healthCheck(b.get("healthCheck"), pointer + "/healthCheck"));
+    }
+
+    private Retry retry(JsonNode r, String pointer) {
+      if (r == null) {
+        return null;
+      }
+      Retry retry =
+          new Retry(
+              r.path("attempts").asInt(2),
+              r.path("budget").asDouble(0.2),
+              r.path("minRetries").asInt(10),
+              duration(r, "backoff", Duration.ofMillis(25)),
+              duration(r, "maxBackoff", Duration.ofSeconds(1)));
+      if (retry.backoff().compareTo(retry.maxBackoff()) > 0) {
+        errors.add(doc.error(pointer + "/backoff", "backoff is longer than maxBackoff"));
+      }
+      return retry;
+    }
+
+    private static Outlier outlier(JsonNode o) {
+      if (o == null) {
+        return null;
+      }
+      return new Outlier(
+          o.path("consecutiveFailures").asInt(5), duration(o, "ejectFor", Duration.ofSeconds(30)));
+    }
+
+    private HealthCheck healthCheck(JsonNode h, String pointer) {
+      if (h == null) {
+        return null;
+      }
+      HealthCheck check =
+          new HealthCheck(
+              h.path("path").asText(),
+              duration(h, "every", Duration.ofSeconds(5)),
+              duration(h, "timeout", Duration.ofSeconds(1)),
+              h.path("unhealthyAfter").asInt(2),
+              h.path("healthyAfter").asInt(1));
+      if (check.timeout().compareTo(check.every()) > 0) {
+        errors.add(doc.error(pointer + "/timeout", "timeout is longer than the interval (every)"));
+      }
+      return check;
     }
 
     private static CircuitBreaker circuitBreaker(JsonNode c) {

@@ -48,7 +48,8 @@ public record SluiceConfig(
       List<Cidr> trustedProxies,
       boolean accessLog,
       Duration drainTimeout,
-      Redis redis) {
+      Redis redis,
+      LoadShedding loadShedding) {
     public Gateway {
       trustedProxies = List.copyOf(trustedProxies);
     }
@@ -64,6 +65,12 @@ public record SluiceConfig(
       return "Redis[timeout=" + timeout + "]";
     }
   }
+
+  /**
+   * Adaptive load shedding for the whole gateway, or null when off: a limit on requests in flight
+   * that follows the latency (Gradient2), between {@code minLimit} and {@code maxLimit}.
+   */
+  public record LoadShedding(int initialLimit, int minLimit, int maxLimit) {}
 
   /** An address to listen on. */
   public record Listener(String host, int port) {}
@@ -115,7 +122,10 @@ public record SluiceConfig(
       String hostHeader,
       int maxConnections,
       CircuitBreaker circuitBreaker,
-      Concurrency concurrency)
+      Concurrency concurrency,
+      Retry retry,
+      Outlier outlier,
+      HealthCheck healthCheck)
       implements Backend {
     public HttpBackend {
       targets = List.copyOf(targets);
@@ -130,6 +140,23 @@ public record SluiceConfig(
 
   /** A bulkhead: {@code max} in flight, {@code queue} waiting up to {@code queueTimeout}. */
   public record Concurrency(int max, int queue, Duration queueTimeout) {}
+
+  /**
+   * Retries: {@code attempts} in all (the first included); in any 10 s, retries at most {@code
+   * budget} of the requests plus {@code minRetries}; a retry waits a random time up to {@code
+   * backoff * 2^(retry-1)}, at most {@code maxBackoff}.
+   */
+  public record Retry(
+      int attempts, double budget, int minRetries, Duration backoff, Duration maxBackoff) {}
+
+  /**
+   * Outlier ejection: {@code consecutiveFailures} in a row take a target out for {@code ejectFor}.
+   */
+  public record Outlier(int consecutiveFailures, Duration ejectFor) {}
+
+  /** Active health checks of every target: GET {@code path} every {@code every}. */
+  public record HealthCheck(
+      String path, Duration every, Duration timeout, int unhealthyAfter, int healthyAfter) {}
 
   /** A backend that answers by itself: for demos, stubs and health routes. */
   public record MockBackend(String name, int status, List<Header> headers, String body)

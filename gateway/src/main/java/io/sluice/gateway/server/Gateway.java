@@ -1,5 +1,7 @@
 package io.sluice.gateway.server;
 
+import io.sluice.gateway.backend.HealthCheckVerticle;
+import io.sluice.gateway.backend.TargetHealth;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.DeploymentOptions;
@@ -29,6 +31,7 @@ public final class Gateway {
   private final List<String> deployments = new ArrayList<>();
   private AdminServer admin;
   private String adminDeployment;
+  private String healthDeployment;
   private volatile boolean ready;
   private volatile boolean draining;
   private Future<Void> stopped;
@@ -84,6 +87,15 @@ public final class Gateway {
             adminId -> {
               adminDeployment = adminId;
               adminPort = this.admin.actualPort();
+              List<TargetHealth> checked = runtime.healthChecked();
+              return checked.isEmpty()
+                  ? Future.succeededFuture()
+                  : vertx
+                      .deployVerticle(new HealthCheckVerticle(checked))
+                      .onSuccess(id -> healthDeployment = id);
+            })
+        .compose(
+            ignored -> {
               // Every instance listens on the configured port; Vert.x shares one listening
               // socket between them. For port 0, a negative port asks Vert.x for one random
               // port shared by all instances.
@@ -164,6 +176,11 @@ public final class Gateway {
     }
     stopped =
         Future.join(undeploys)
+            .transform(
+                ar ->
+                    healthDeployment == null
+                        ? Future.<Void>succeededFuture()
+                        : vertx.undeploy(healthDeployment))
             .transform(
                 ar ->
                     adminDeployment == null

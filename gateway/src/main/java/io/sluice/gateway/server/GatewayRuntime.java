@@ -11,6 +11,7 @@ import io.sluice.gateway.config.SluiceConfig.MockBackend;
 import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.policy.PolicyChain;
 import io.sluice.gateway.resilience.BackendGuard;
+import io.sluice.gateway.resilience.LoadShedder;
 import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
 import io.sluice.gateway.telemetry.GatewayMetrics;
@@ -45,8 +46,14 @@ final class GatewayRuntime {
   final HttpTracing tracing;
   final GatewayMetrics metrics;
 
+  /** The gateway's adaptive concurrency limit, or null when load shedding is off. */
+  final LoadShedder shedder;
+
   /** Per backend index: its guard, or null. Shared by every event loop. */
   final BackendGuard[] guards;
+
+  /** Per backend index: target health and retry budget of an http backend, or null. */
+  final HttpBackendHandler.Shared[] shared;
 
   GatewayRuntime(Vertx vertx, SluiceConfig config, Telemetry telemetry) {
     this.config = config;
@@ -58,14 +65,17 @@ final class GatewayRuntime {
     this.forwarded = new ForwardedHeaders(config.gateway().trustedProxies());
     this.accessLog = config.gateway().accessLog();
     this.drainTimeout = config.gateway().drainTimeout();
+    this.shedder = LoadShedder.of(config.gateway().loadShedding(), telemetry.meter());
     this.backends = new ArrayList<>(config.backends().values());
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < backends.size(); i++) {
       index.put(backends.get(i).name(), i);
     }
     this.guards = new BackendGuard[backends.size()];
+    this.shared = new HttpBackendHandler.Shared[backends.size()];
     for (int i = 0; i < guards.length; i++) {
       if (backends.get(i) instanceof HttpBackend h) {
+        shared[i] = HttpBackendHandler.Shared.of(h, telemetry.meter());
         guards[i] =
             BackendGuard.of(
                 vertx, h.name(), h.concurrency(), h.circuitBreaker(), telemetry.meter());
@@ -94,13 +104,24 @@ final class GatewayRuntime {
     this.table = b.build();
   }
 
+  /** The target health of every backend with active health checks. */
+  List<io.sluice.gateway.backend.TargetHealth> healthChecked() {
+    List<io.sluice.gateway.backend.TargetHealth> out = new ArrayList<>();
+    for (HttpBackendHandler.Shared s : shared) {
+      if (s != null && s.health().check() != null) {
+        out.add(s.health());
+      }
+    }
+    return out;
+  }
+
   /** The backends for one event loop, indexed as {@link CompiledRoute#backendIndex()}. */
   BackendHandler[] createBackends(Vertx vertx) {
     BackendHandler[] out = new BackendHandler[backends.size()];
     for (int i = 0; i < out.length; i++) {
       Backend b = backends.get(i);
       if (b instanceof HttpBackend h) {
-        out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize(), telemetry);
+        out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize(), telemetry, shared[i]);
       } else {
         out[i] = new MockBackendHandler((MockBackend) b);
       }

@@ -2,6 +2,7 @@ package io.sluice.gateway.server;
 
 import io.sluice.gateway.backend.BackendHandler;
 import io.sluice.gateway.resilience.BackendGuard;
+import io.sluice.gateway.resilience.LoadShedder;
 import io.sluice.gateway.routing.PathNormalizer;
 import io.sluice.gateway.routing.RouteMatch;
 import io.sluice.gateway.telemetry.HttpTracing;
@@ -191,6 +192,15 @@ final class GatewayVerticle extends VerticleBase {
     }
     CompiledRoute route = match.route();
     HttpTracing.routed(ctx.span, req.method().name(), route.template(), route.id());
+    if (runtime.shedder != null) {
+      ctx.permit = runtime.shedder.admit();
+      if (ctx.permit == null) {
+        HttpTracing.shed(ctx.span, null, "gateway_limit");
+        res.putHeader(HttpHeaders.RETRY_AFTER, "1");
+        ctx.fail(LoadShedder.OVERLOADED);
+        return;
+      }
+    }
     BackendHandler backend = backends[route.backendIndex()];
     try {
       BackendGuard backendGuard = runtime.guards[route.backendIndex()];
@@ -227,6 +237,9 @@ final class GatewayVerticle extends VerticleBase {
     boolean clientClosed = !res.ended();
     int status = clientClosed ? 499 : res.getStatusCode();
     long nanos = System.nanoTime() - ctx.startNanos;
+    if (ctx.permit != null) {
+      LoadShedder.release(ctx.permit, ctx.upstreamStartNanos != 0, status, clientClosed);
+    }
     RouteMatch<CompiledRoute> match = ctx.match;
     (match != null && match.found() ? match.route().metrics() : runtime.metrics.unmatched())
         .ended(ctx.request.method().name(), status, nanos);

@@ -28,6 +28,7 @@ public final class RequestContext {
   io.opentelemetry.api.trace.Span span = io.opentelemetry.api.trace.Span.getInvalid();
   private String traceId;
   io.sluice.gateway.resilience.GuardCall guardCall;
+  com.netflix.concurrency.limits.Limiter.Listener permit;
 
   RequestContext(HttpServerRequest request, String requestId, String peer, long startNanos) {
     this.request = request;

@@ -3,6 +3,7 @@ package io.sluice.gateway.telemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongUpDownCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.util.List;
@@ -22,7 +23,11 @@ import java.util.function.IntSupplier;
  *   <li>{@code sluice_requests_active}: requests in flight;
  *   <li>{@code sluice_connections_active}: client connections open;
  *   <li>{@code sluice_backend_request_duration_seconds} (histogram; {@code backend}, {@code
- *       outcome}): each backend attempt until its response headers, or its failure.
+ *       outcome}): each backend attempt until its response headers, or its failure;
+ *   <li>{@code sluice_backend_retries_total} ({@code backend}, {@code reason}: {@code
+ *       connect_error}, {@code 502}, {@code 503}, {@code 504}): attempts that were retried;
+ *   <li>{@code sluice_backend_retry_budget_exhausted_total} ({@code backend}): retries refused
+ *       because the retry budget was spent.
  * </ul>
  */
 public final class GatewayMetrics {
@@ -32,6 +37,10 @@ public final class GatewayMetrics {
   static final AttributeKey<String> STATUS_CLASS = AttributeKey.stringKey("status_class");
   static final AttributeKey<String> BACKEND = AttributeKey.stringKey("backend");
   static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+  static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+
+  /** Why an attempt was retried: a connect failure, or one of these statuses. */
+  private static final String[] RETRY_REASONS = {"connect_error", "502", "503", "504"};
 
   /** The route label of requests no route matched. */
   public static final String UNMATCHED = "unmatched";
@@ -80,6 +89,8 @@ public final class GatewayMetrics {
   private final DoubleHistogram requests;
   private final LongUpDownCounter active;
   private final DoubleHistogram backendRequests;
+  private final LongCounter retries;
+  private final LongCounter budgetExhausted;
   private final Route unmatched;
 
   GatewayMetrics(Meter meter) {
@@ -102,6 +113,16 @@ public final class GatewayMetrics {
             .setUnit("s")
             .setDescription("Backend attempts: until the response headers, or the failure.")
             .setExplicitBucketBoundariesAdvice(BUCKETS)
+            .build();
+    this.retries =
+        meter
+            .counterBuilder("sluice.backend.retries")
+            .setDescription("Backend attempts that were retried, by why.")
+            .build();
+    this.budgetExhausted =
+        meter
+            .counterBuilder("sluice.backend.retry_budget_exhausted")
+            .setDescription("Retries not made because the backend's retry budget was spent.")
             .build();
     this.unmatched = new Route(UNMATCHED);
   }
@@ -167,18 +188,45 @@ public final class GatewayMetrics {
 
   /** Attempt metrics of one backend, with an attribute set per outcome. */
   public final class Backend {
+    private final Attributes backend;
     private final Attributes[] attributes;
+    private final Attributes[] retryAttributes = new Attributes[RETRY_REASONS.length];
 
     private Backend(String name) {
+      backend = Attributes.of(BACKEND, name);
       Outcome[] outcomes = Outcome.values();
       attributes = new Attributes[outcomes.length];
       for (Outcome o : outcomes) {
         attributes[o.ordinal()] = Attributes.of(BACKEND, name, OUTCOME, o.label);
       }
+      for (int i = 0; i < RETRY_REASONS.length; i++) {
+        retryAttributes[i] = Attributes.of(BACKEND, name, REASON, RETRY_REASONS[i]);
+      }
     }
 
     public void attempt(Outcome outcome, long nanos) {
       backendRequests.record(nanos / 1e9, attributes[outcome.ordinal()]);
+    }
+
+    /** An attempt is retried: after a connect failure (status 0) or this 502, 503 or 504. */
+    public void retried(int status) {
+      retries.add(1, retryAttributes[status == 0 ? 0 : status - 501]);
+    }
+
+    /**
+     * Exports the retry counters at zero (a backend with retries configured), so that a dashboard's
+     * rate() has a series before the first retry.
+     */
+    public void retriesConfigured() {
+      for (Attributes a : retryAttributes) {
+        retries.add(0, a);
+      }
+      budgetExhausted.add(0, backend);
+    }
+
+    /** A retry was refused: the budget is spent. */
+    public void budgetExhausted() {
+      budgetExhausted.add(1, backend);
     }
   }
 

@@ -140,7 +140,11 @@ public final class HttpTracing {
   /** Records that the request was refused without a backend call (a limit, an open circuit). */
   public static void shed(Span span, String backend, String reason) {
     if (span.isRecording()) {
-      span.addEvent(SHED, Attributes.of(BACKEND, backend, SHED_REASON, reason));
+      span.addEvent(
+          SHED,
+          backend == null
+              ? Attributes.of(SHED_REASON, reason)
+              : Attributes.of(BACKEND, backend, SHED_REASON, reason));
     }
   }
 
@@ -209,6 +213,13 @@ public final class HttpTracing {
       int q = pathAndQuery.indexOf('?');
       String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
       span.setAttribute(UrlAttributes.URL_FULL, scheme + "://" + host + ":" + port + path);
+    }
+  }
+
+  /** Marks an attempt as the {@code count}-th resend of the request (a retry). */
+  public static void resent(Span span, int count) {
+    if (count > 0 && span.isRecording()) {
+      span.setAttribute(HttpAttributes.HTTP_REQUEST_RESEND_COUNT, (long) count);
     }
   }
 

@@ -136,6 +136,81 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void retriesOutliersHealthChecksAndSheddingHaveDefaultsAndConsistentValues()
+      throws ConfigException {
+    SluiceConfig c =
+        load(
+            """
+            gateway:
+              loadShedding: { adaptive: true }
+            backends:
+              b:
+                type: http
+                targets: [ "http://127.0.0.1:9000", "http://127.0.0.1:9001" ]
+                retry: {}
+                outlier: {}
+                healthCheck: { path: /health }
+            routes:
+              - { id: r, match: { path: /a }, backend: b }
+            """);
+    HttpBackend b = (HttpBackend) c.backends().get("b");
+    assertThat(b.retry())
+        .isEqualTo(
+            new SluiceConfig.Retry(2, 0.2, 10, Duration.ofMillis(25), Duration.ofSeconds(1)));
+    assertThat(b.outlier()).isEqualTo(new SluiceConfig.Outlier(5, Duration.ofSeconds(30)));
+    assertThat(b.healthCheck())
+        .isEqualTo(
+            new SluiceConfig.HealthCheck(
+                "/health", Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 1));
+    assertThat(c.gateway().loadShedding()).isEqualTo(new SluiceConfig.LoadShedding(200, 20, 2000));
+    assertThat(
+            errors(
+                """
+                backends:
+                  b:
+                    type: http
+                    targets: [ "http://h:1" ]
+                    retry: { attempts: 0, budget: 1.5 }
+                    healthCheck: { path: health }
+                routes:
+                  - { id: r, match: { path: /a }, backend: b }
+                """))
+        .containsExactlyInAnyOrder(
+            "routes.yaml:5:24 backends.b.retry.attempts: must have a minimum value of 1",
+            "routes.yaml:5:35 backends.b.retry.budget: must have a maximum value of 1",
+            "routes.yaml:6:26 backends.b.healthCheck.path: expected a path starting with /, such as /health");
+    // Values each valid alone but not together: all reported, with their places.
+    assertThat(
+            errors(
+                """
+                gateway:
+                  loadShedding: { adaptive: true, minLimit: 50, maxLimit: 10 }
+                backends:
+                  b:
+                    type: http
+                    targets: [ "http://h:1" ]
+                    retry: { backoff: 2s, maxBackoff: 1s }
+                    healthCheck: { path: /health, every: 1s, timeout: 2s }
+                routes:
+                  - { id: r, match: { path: /a }, backend: b }
+                """))
+        .containsExactlyInAnyOrder(
+            "routes.yaml:2:45 gateway.loadShedding.minLimit: minLimit is above maxLimit",
+            "routes.yaml:7:23 backends.b.retry.backoff: backoff is longer than maxBackoff",
+            "routes.yaml:8:55 backends.b.healthCheck.timeout: timeout is longer than the interval (every)");
+    assertThat(
+            load("""
+                    gateway:
+                      loadShedding: { adaptive: false }
+                    backends: { m: { type: mock } }
+                    routes: [ { id: r, match: { path: /a }, backend: m } ]
+                    """)
+                .gateway()
+                .loadShedding())
+        .isNull();
+  }
+
+  @Test
   void reportsEveryErrorAtOnceWithLineColumnAndPath() {
     List<String> e =
         errors(
@@ -156,7 +231,7 @@ class ConfigLoaderTest {
             "routes.yaml:3:26 gateway.limits.maxBodySize: expected a size such as 512KiB or 10MiB",
             "routes.yaml:3:48 gateway.limits.headerTimeout: expected a duration such as 250ms, 5s, 1m or 24h",
             "routes.yaml:5:31 backends.b.targets[0]: expected an http:// URL such as http://127.0.0.1:9000",
-            "routes.yaml:5:44 backends.b.balnce: unknown key 'balnce' (expected one of: balance, circuitBreaker, concurrency, connectTimeout, host, maxConnections, targets, timeout, type)",
+            "routes.yaml:5:44 backends.b.balnce: unknown key 'balnce' (expected one of: balance, circuitBreaker, concurrency, connectTimeout, healthCheck, host, maxConnections, outlier, retry, targets, timeout, type)",
             "routes.yaml:6:14 backends.m.type: expected one of [\"http\", \"mock\"]",
             "routes.yaml:8:29 routes[0].match.path: must start with '/'",
             "routes.yaml:8:46 routes[0].extra: unknown key 'extra' (expected one of: backend, id, match, policies)",
