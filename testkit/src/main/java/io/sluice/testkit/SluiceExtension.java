@@ -57,6 +57,7 @@ public final class SluiceExtension
   private final Map<String, String> env;
   private final int instances;
   private final Path baseDir;
+  private final LambdaEmulator lambda;
 
   private Vertx gatewayVertx;
   private Vertx tools;
@@ -73,6 +74,7 @@ public final class SluiceExtension
     this.env = Map.copyOf(b.env);
     this.instances = b.instances;
     this.baseDir = b.baseDir;
+    this.lambda = b.lambda;
   }
 
   /** Starts describing a gateway with this route file. */
@@ -87,6 +89,7 @@ public final class SluiceExtension
     private final Map<String, String> env = new HashMap<>();
     private int instances = 2;
     private Path baseDir = Path.of(".").toAbsolutePath();
+    private LambdaEmulator lambda;
 
     private Builder(String yaml) {
       this.yaml = yaml;
@@ -101,6 +104,16 @@ public final class SluiceExtension
     /** An environment variable as ${env:NAME} sees it (the real environment is not consulted). */
     public Builder env(String name, String value) {
       env.put(name, value);
+      return this;
+    }
+
+    /**
+     * A Lambda Invoke API emulator, started before the gateway, known in the YAML as ${lambda}; the
+     * gateway gets its test credentials (as the aws.accessKeyId and aws.secretAccessKey system
+     * properties, the first source of the SDK's default chain).
+     */
+    public Builder lambda(LambdaEmulator emulator) {
+      this.lambda = emulator;
       return this;
     }
 
@@ -164,6 +177,12 @@ public final class SluiceExtension
       b.getValue().start(tools);
       rendered = rendered.replace("${backend:" + b.getKey() + "}", b.getValue().url());
     }
+    if (lambda != null) {
+      lambda.start(tools);
+      rendered = rendered.replace("${lambda}", lambda.url());
+      System.setProperty("aws.accessKeyId", LambdaEmulator.ACCESS_KEY);
+      System.setProperty("aws.secretAccessKey", LambdaEmulator.SECRET_KEY);
+    }
     SluiceConfig loaded = new ConfigLoader(env::get).load("routes.yaml", baseDir, rendered);
     SluiceConfig config = onLoopback(loaded);
     gatewayVertx =
@@ -218,6 +237,9 @@ public final class SluiceExtension
         admin.close();
       }
       backends.values().forEach(TestBackend::stop);
+      if (lambda != null) {
+        lambda.stop();
+      }
       if (gatewayVertx != null) {
         Await.result(gatewayVertx.close(), 30);
       }

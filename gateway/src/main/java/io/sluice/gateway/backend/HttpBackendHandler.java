@@ -5,6 +5,7 @@ import io.opentelemetry.api.metrics.Meter;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
 import io.sluice.gateway.config.SluiceConfig.Retry;
 import io.sluice.gateway.config.SluiceConfig.Target;
+import io.sluice.gateway.resilience.Backoff;
 import io.sluice.gateway.resilience.RetryBudget;
 import io.sluice.gateway.server.Problems;
 import io.sluice.gateway.server.RequestContext;
@@ -34,7 +35,6 @@ import io.vertx.core.streams.ReadStream;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -367,10 +367,7 @@ public final class HttpBackendHandler implements BackendHandler {
     /** The next attempt, on another target when there is one, after a jittered backoff. */
     private void retryAfter(long atLeastMillis, int status) {
       int n = attempt + 1;
-      long cap =
-          Math.min(
-              retry.maxBackoff().toMillis(), retry.backoff().toMillis() << Math.min(n - 1, 20));
-      long delay = Math.max(atLeastMillis, ThreadLocalRandom.current().nextLong(cap + 1));
+      long delay = Backoff.delayMillis(retry, n, atLeastMillis);
       long triedNow = target < 64 ? tried | (1L << target) : tried;
       Runnable next =
           () -> {
@@ -604,7 +601,7 @@ public final class HttpBackendHandler implements BackendHandler {
     return HostAndPort.create(host, port == 80 ? -1 : port);
   }
 
-  private static void forwarded(RequestContext ctx, HttpServerRequest req, MultiMap headers) {
+  static void forwarded(RequestContext ctx, HttpServerRequest req, MultiMap headers) {
     MultiMap in = req.headers();
     String peer = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
     boolean trusted = ctx.peerTrusted();

@@ -10,6 +10,7 @@ import io.sluice.gateway.config.SluiceConfig.Gateway;
 import io.sluice.gateway.config.SluiceConfig.Header;
 import io.sluice.gateway.config.SluiceConfig.HealthCheck;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
+import io.sluice.gateway.config.SluiceConfig.LambdaBackend;
 import io.sluice.gateway.config.SluiceConfig.Limits;
 import io.sluice.gateway.config.SluiceConfig.Listener;
 import io.sluice.gateway.config.SluiceConfig.LoadShedding;
@@ -285,6 +286,9 @@ public final class ConfigLoader {
 
     private Backend backend(String name, JsonNode b, String pointer, Gateway gateway) {
       String type = b.path("type").asText();
+      if (type.equals("lambda")) {
+        return lambda(name, b, pointer, gateway);
+      }
       if (type.equals("mock")) {
         List<Header> headers = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> it = b.path("headers").fields();
@@ -338,6 +342,43 @@ public final class ConfigLoader {
           retry(b.get("retry"), pointer + "/retry"),
           outlier(b.get("outlier")),
           healthCheck(b.get("healthCheck"), pointer + "/healthCheck"));
+    }
+
+    private LambdaBackend lambda(String name, JsonNode b, String pointer, Gateway gateway) {
+      String endpoint = b.path("endpoint").asText("");
+      java.net.URI uri = null;
+      if (!endpoint.isEmpty()) {
+        try {
+          uri = new java.net.URI(endpoint);
+          if (uri.getHost() == null
+              || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            throw new IllegalArgumentException();
+          }
+        } catch (Exception e) {
+          errors.add(
+              doc.error(
+                  pointer + "/endpoint",
+                  doc.isSubstituted(pointer + "/endpoint")
+                      ? "invalid value (from a placeholder, not shown)"
+                      : "expected an http:// or https:// URL, such as http://127.0.0.1:9001"));
+          uri = null;
+        }
+      }
+      Retry retry = retry(b.get("retry"), pointer + "/retry");
+      return new LambdaBackend(
+          name,
+          b.path("function").asText(),
+          b.path("region").asText(),
+          uri,
+          b.path("payload").asText("v2").equals("v1"),
+          b.path("invocation").asText("sync").equals("async"),
+          duration(b, "timeout", gateway.limits().requestTimeout()),
+          b.path("maxConnections").asInt(256),
+          concurrency(b.get("concurrency")),
+          circuitBreaker(b.get("circuitBreaker")),
+          retry != null
+              ? retry
+              : new Retry(3, 0.2, 10, Duration.ofMillis(25), Duration.ofSeconds(1)));
     }
 
     private Retry retry(JsonNode r, String pointer) {

@@ -86,7 +86,7 @@ public record SluiceConfig(
       int maxConnections) {}
 
   /** A backend; the {@code type} decides which. */
-  public sealed interface Backend permits HttpBackend, MockBackend {
+  public sealed interface Backend permits HttpBackend, LambdaBackend, MockBackend {
     String name();
   }
 
@@ -157,6 +157,24 @@ public record SluiceConfig(
   /** Active health checks of every target: GET {@code path} every {@code every}. */
   public record HealthCheck(
       String path, Duration every, Duration timeout, int unhealthyAfter, int healthyAfter) {}
+
+  /**
+   * An AWS Lambda function called through the Invoke API. {@code endpoint} is null for AWS's own;
+   * {@code retry} always set (throttles are retried by default).
+   */
+  public record LambdaBackend(
+      String name,
+      String function,
+      String region,
+      java.net.URI endpoint,
+      boolean payloadV1,
+      boolean async,
+      Duration timeout,
+      int maxConnections,
+      Concurrency concurrency,
+      CircuitBreaker circuitBreaker,
+      Retry retry)
+      implements Backend {}
 
   /** A backend that answers by itself: for demos, stubs and health routes. */
   public record MockBackend(String name, int status, List<Header> headers, String body)

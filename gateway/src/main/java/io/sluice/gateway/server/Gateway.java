@@ -81,8 +81,9 @@ public final class Gateway {
   private Future<Void> doStart(int instances) {
     SluiceConfig.Listener admin = runtime.config.gateway().admin();
     this.admin = new AdminServer(admin.host(), admin.port(), this::isReady, telemetry);
-    return vertx
-        .deployVerticle(this.admin)
+    return runtime
+        .start(vertx)
+        .compose(v -> vertx.deployVerticle(this.admin))
         .compose(
             adminId -> {
               adminDeployment = adminId;
@@ -186,6 +187,7 @@ public final class Gateway {
                     adminDeployment == null
                         ? Future.<Void>succeededFuture()
                         : vertx.undeploy(adminDeployment))
+            .transform(ar -> runtime.close(vertx))
             .transform(ar -> close(vertx, telemetry))
             .onComplete(ar -> LOG.info("stopped"));
     return stopped;

@@ -1,22 +1,28 @@
 package io.sluice.gateway.server;
 
+import io.sluice.gateway.aws.CachedCredentials;
+import io.sluice.gateway.aws.LambdaClients;
 import io.sluice.gateway.backend.BackendHandler;
 import io.sluice.gateway.backend.HttpBackendHandler;
+import io.sluice.gateway.backend.LambdaBackendHandler;
 import io.sluice.gateway.backend.MockBackendHandler;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.config.SluiceConfig.Backend;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
+import io.sluice.gateway.config.SluiceConfig.LambdaBackend;
 import io.sluice.gateway.config.SluiceConfig.Limits;
 import io.sluice.gateway.config.SluiceConfig.MockBackend;
 import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.policy.PolicyChain;
 import io.sluice.gateway.resilience.BackendGuard;
 import io.sluice.gateway.resilience.LoadShedder;
+import io.sluice.gateway.resilience.RetryBudget;
 import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
 import io.sluice.gateway.telemetry.GatewayMetrics;
 import io.sluice.gateway.telemetry.HttpTracing;
 import io.sluice.gateway.telemetry.Telemetry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -27,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.services.lambda.LambdaAsyncClient;
 
 /**
  * What one loaded config becomes at run time: the compiled route table and the recipe for each
@@ -55,6 +62,14 @@ final class GatewayRuntime {
   /** Per backend index: target health and retry budget of an http backend, or null. */
   final HttpBackendHandler.Shared[] shared;
 
+  /** Per backend index: the SDK client of a lambda backend (built by {@link #start}), or null. */
+  private final LambdaAsyncClient[] lambdaClients;
+
+  /** Per backend index: the retry budget of a lambda backend, or null. */
+  private final RetryBudget[] lambdaBudgets;
+
+  private CachedCredentials credentials;
+
   GatewayRuntime(Vertx vertx, SluiceConfig config, Telemetry telemetry) {
     this.config = config;
     this.telemetry = telemetry;
@@ -79,6 +94,17 @@ final class GatewayRuntime {
         guards[i] =
             BackendGuard.of(
                 vertx, h.name(), h.concurrency(), h.circuitBreaker(), telemetry.meter());
+      } else if (backends.get(i) instanceof LambdaBackend l) {
+        guards[i] =
+            BackendGuard.of(
+                vertx, l.name(), l.concurrency(), l.circuitBreaker(), telemetry.meter());
+      }
+    }
+    this.lambdaClients = new LambdaAsyncClient[backends.size()];
+    this.lambdaBudgets = new RetryBudget[backends.size()];
+    for (int i = 0; i < backends.size(); i++) {
+      if (backends.get(i) instanceof LambdaBackend l) {
+        lambdaBudgets[i] = new RetryBudget(l.retry().budget(), l.retry().minRetries());
       }
     }
     RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
@@ -122,11 +148,55 @@ final class GatewayRuntime {
       Backend b = backends.get(i);
       if (b instanceof HttpBackend h) {
         out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize(), telemetry, shared[i]);
+      } else if (b instanceof LambdaBackend l) {
+        out[i] = new LambdaBackendHandler(vertx, l, lambdaClients[i], lambdaBudgets[i], telemetry);
       } else {
         out[i] = new MockBackendHandler((MockBackend) b);
       }
     }
     return out;
+  }
+
+  /**
+   * What must be ready before the listeners open, built off the event loop: AWS credentials and the
+   * SDK clients of lambda backends (resolving credentials may read files and call metadata
+   * endpoints; building a client loads many classes).
+   */
+  Future<Void> start(Vertx vertx) {
+    if (backends.stream().noneMatch(b -> b instanceof LambdaBackend)) {
+      return Future.succeededFuture();
+    }
+    return CachedCredentials.start(vertx)
+        .compose(
+            creds -> {
+              credentials = creds;
+              return vertx.executeBlocking(
+                  () -> {
+                    for (int i = 0; i < backends.size(); i++) {
+                      if (backends.get(i) instanceof LambdaBackend l) {
+                        lambdaClients[i] = LambdaClients.create(vertx, l, creds);
+                      }
+                    }
+                    return null;
+                  });
+            })
+        .mapEmpty();
+  }
+
+  /** Closes what {@link #start} built (off the event loop: the SDK's close may wait). */
+  Future<Void> close(Vertx vertx) {
+    if (credentials != null) {
+      credentials.close();
+    }
+    return vertx.executeBlocking(
+        () -> {
+          for (LambdaAsyncClient c : lambdaClients) {
+            if (c != null) {
+              c.close();
+            }
+          }
+          return null;
+        });
   }
 
   HttpServerOptions serverOptions(int port) {

@@ -154,6 +154,48 @@ public final class RequestContext {
     }
   }
 
+  /** A value a policy left for later steps (such as the jwt policy's claims), or null. */
+  public <T> T attribute(io.sluice.api.AttributeKey<T> key) {
+    return exchange == null ? null : exchange.attribute(key);
+  }
+
+  /**
+   * Answers with a whole response: status, headers, body (none for HEAD, 204 and 304), after the
+   * response hooks of the policies that ran.
+   */
+  public void answer(int status, io.vertx.core.MultiMap headers, io.vertx.core.buffer.Buffer body) {
+    io.vertx.core.http.HttpServerResponse res = request.response();
+    res.setStatusCode(status);
+    res.headers().addAll(headers);
+    res.putHeader(RequestIds.HEADER, requestId);
+    if (!hasResponseHooks()) {
+      end(res, status, body);
+      return;
+    }
+    beforeResponse()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                res.headers().clear();
+                fail(Problems.INTERNAL);
+              } else {
+                end(res, status, body);
+              }
+            });
+  }
+
+  private void end(
+      io.vertx.core.http.HttpServerResponse res, int status, io.vertx.core.buffer.Buffer body) {
+    if (status == 204 || status == 304) {
+      res.end();
+    } else if (request.method() == io.vertx.core.http.HttpMethod.HEAD) {
+      res.putHeader(io.vertx.core.http.HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length()));
+      res.end();
+    } else {
+      res.end(body);
+    }
+  }
+
   /** Answers with a problem (if nothing was sent yet). */
   public void fail(io.sluice.api.Problem problem) {
     Problems.send(request, problem, requestId, traceId());

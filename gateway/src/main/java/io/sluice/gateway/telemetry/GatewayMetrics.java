@@ -25,7 +25,8 @@ import java.util.function.IntSupplier;
  *   <li>{@code sluice_backend_request_duration_seconds} (histogram; {@code backend}, {@code
  *       outcome}): each backend attempt until its response headers, or its failure;
  *   <li>{@code sluice_backend_retries_total} ({@code backend}, {@code reason}: {@code
- *       connect_error}, {@code 502}, {@code 503}, {@code 504}): attempts that were retried;
+ *       connect_error}, {@code 502}, {@code 503}, {@code 504}, {@code throttled}, {@code 5xx}):
+ *       attempts that were retried;
  *   <li>{@code sluice_backend_retry_budget_exhausted_total} ({@code backend}): retries refused
  *       because the retry budget was spent.
  * </ul>
@@ -39,8 +40,10 @@ public final class GatewayMetrics {
   static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
   static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
 
-  /** Why an attempt was retried: a connect failure, or one of these statuses. */
-  private static final String[] RETRY_REASONS = {"connect_error", "502", "503", "504"};
+  /** Why an attempt was retried: a connect failure, one of these statuses, a throttle, a 5xx. */
+  private static final String[] RETRY_REASONS = {
+    "connect_error", "502", "503", "504", "throttled", "5xx"
+  };
 
   /** The route label of requests no route matched. */
   public static final String UNMATCHED = "unmatched";
@@ -208,9 +211,16 @@ public final class GatewayMetrics {
       backendRequests.record(nanos / 1e9, attributes[outcome.ordinal()]);
     }
 
-    /** An attempt is retried: after a connect failure (status 0) or this 502, 503 or 504. */
+    /** An attempt is retried: after a connect failure (status 0), a 429 throttle, or this 5xx. */
     public void retried(int status) {
-      retries.add(1, retryAttributes[status == 0 ? 0 : status - 501]);
+      int i =
+          switch (status) {
+            case 0 -> 0;
+            case 502, 503, 504 -> status - 501;
+            case 429 -> 4;
+            default -> 5;
+          };
+      retries.add(1, retryAttributes[i]);
     }
 
     /**

@@ -216,6 +216,18 @@ public final class HttpTracing {
     }
   }
 
+  /** The attributes of a function invocation: faas.invoked_name, _provider, cloud.region. */
+  public static void faas(Span span, String function, String provider, String region) {
+    if (span.isRecording()) {
+      span.setAttribute("faas.invoked_name", function);
+      span.setAttribute("faas.invoked_provider", provider);
+      if (region != null) {
+        span.setAttribute("faas.invoked_region", region);
+        span.setAttribute("cloud.region", region);
+      }
+    }
+  }
+
   /** Marks an attempt as the {@code count}-th resend of the request (a retry). */
   public static void resent(Span span, int count) {
     if (count > 0 && span.isRecording()) {

@@ -211,6 +211,64 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void lambdaBackendsHaveDefaultsAndTheirValuesAreChecked() throws ConfigException {
+    SluiceConfig c =
+        load(
+            """
+            backends:
+              f: { type: lambda, function: "orders:live", region: eu-west-1 }
+              g:
+                type: lambda
+                function: arn:aws:lambda:eu-west-1:123456789012:function:orders
+                region: eu-west-1
+                endpoint: http://127.0.0.1:9001
+                payload: v1
+                invocation: async
+                timeout: 3s
+                retry: { attempts: 5 }
+                concurrency: { max: 100, queue: 50, queueTimeout: 200ms }
+            routes:
+              - { id: r, match: { path: /a }, backend: f }
+              - { id: s, match: { path: /b }, backend: g }
+            """);
+    SluiceConfig.LambdaBackend f = (SluiceConfig.LambdaBackend) c.backends().get("f");
+    assertThat(f.function()).isEqualTo("orders:live");
+    assertThat(f.endpoint()).isNull();
+    assertThat(f.payloadV1()).isFalse();
+    assertThat(f.async()).isFalse();
+    assertThat(f.timeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(f.retry().attempts()).as("throttles are retried by default").isEqualTo(3);
+    SluiceConfig.LambdaBackend g = (SluiceConfig.LambdaBackend) c.backends().get("g");
+    assertThat(g.endpoint()).hasToString("http://127.0.0.1:9001");
+    assertThat(g.payloadV1()).isTrue();
+    assertThat(g.async()).isTrue();
+    assertThat(g.retry().attempts()).isEqualTo(5);
+    assertThat(g.concurrency().max()).isEqualTo(100);
+    assertThat(
+            errors(
+                """
+                backends:
+                  f: { type: lambda, function: "orders handler", region: europe, payload: v3 }
+                routes:
+                  - { id: r, match: { path: /a }, backend: f }
+                """))
+        .containsExactlyInAnyOrder(
+            "routes.yaml:2:32 backends.f.function: expected a function name, ARN or name:qualifier, such as orders-handler:live",
+            "routes.yaml:2:58 backends.f.region: expected an AWS region such as eu-west-1",
+            "routes.yaml:2:75 backends.f.payload: expected one of [\"v2\", \"v1\"]");
+    assertThat(
+            errors(
+                """
+                backends:
+                  g: { type: lambda, function: x, region: eu-west-1, endpoint: "ftp://x" }
+                routes:
+                  - { id: s, match: { path: /b }, backend: g }
+                """))
+        .containsExactly(
+            "routes.yaml:2:64 backends.g.endpoint: expected an http:// or https:// URL, such as http://127.0.0.1:9001");
+  }
+
+  @Test
   void reportsEveryErrorAtOnceWithLineColumnAndPath() {
     List<String> e =
         errors(
@@ -232,7 +290,7 @@ class ConfigLoaderTest {
             "routes.yaml:3:48 gateway.limits.headerTimeout: expected a duration such as 250ms, 5s, 1m or 24h",
             "routes.yaml:5:31 backends.b.targets[0]: expected an http:// URL such as http://127.0.0.1:9000",
             "routes.yaml:5:44 backends.b.balnce: unknown key 'balnce' (expected one of: balance, circuitBreaker, concurrency, connectTimeout, healthCheck, host, maxConnections, outlier, retry, targets, timeout, type)",
-            "routes.yaml:6:14 backends.m.type: expected one of [\"http\", \"mock\"]",
+            "routes.yaml:6:14 backends.m.type: expected one of [\"http\", \"lambda\", \"mock\"]",
             "routes.yaml:8:29 routes[0].match.path: must start with '/'",
             "routes.yaml:8:46 routes[0].extra: unknown key 'extra' (expected one of: backend, id, match, policies)",
             "routes.yaml:9:5 routes[1]: missing required key 'id'");
