@@ -6,6 +6,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.sluice.it.support.Idp;
+import io.sluice.it.support.Metrics;
 import io.sluice.testkit.LambdaEmulator;
 import io.sluice.testkit.SluiceExtension;
 import io.sluice.testkit.TestResponse;
@@ -240,6 +241,7 @@ class LambdaTest {
 
   @Test
   void throttlesAreRetriedThenAnswered503WithRetryAfter() {
+    Metrics m0 = Metrics.parse(sluice.admin().get("/metrics").body());
     int before = lambda.invocations("throttled").size();
     lambda.throttle(2);
     TestResponse ok = sluice.client().get("/throttled");
@@ -252,6 +254,17 @@ class LambdaTest {
     assertThat(refused.json().getString("type")).isEqualTo("urn:sluice:problem:overloaded");
     assertThat(refused.header("Retry-After")).isEqualTo("1");
     lambda.throttle(0);
+    Metrics m1 = Metrics.parse(sluice.admin().get("/metrics").body());
+    // 2 throttles before the success, then 3 attempts throttled
+    assertThat(
+            m1.delta(
+                m0,
+                "sluice_lambda_throttles_total",
+                "backend",
+                "throttled",
+                "function",
+                "throttled"))
+        .isEqualTo(5);
   }
 
   @Test
@@ -265,6 +278,7 @@ class LambdaTest {
   @Test
   void anEventOverLambdasLimitIsRefusedWithoutInvoking() {
     int before = lambda.invocations().size();
+    int refusedBefore = lambda.tooLargeRefusals();
     byte[] big = new byte[5 * 1024 * 1024]; // base64 in the event: 6.7 MB, over the 6 MB limit
     TestResponse r =
         io.sluice.testkit.Await.result(
@@ -278,6 +292,24 @@ class LambdaTest {
             30);
     assertThat(r.status()).isEqualTo(413);
     assertThat(lambda.invocations().size()).isEqualTo(before);
+    assertThat(lambda.tooLargeRefusals()).as("nothing was sent").isEqualTo(refusedBefore);
+  }
+
+  @Test
+  void lambdasOwnPayloadLimitIsA413Too() {
+    lambda.payloadLimit(2_000);
+    try {
+      TestResponse r =
+          sluice
+              .client()
+              .send(
+                  HttpMethod.POST, "/orders/4", Map.of(), "{\"a\":\"" + "x".repeat(3_000) + "\"}");
+      assertThat(r.status()).isEqualTo(413);
+      assertThat(r.json().getString("type")).isEqualTo("urn:sluice:problem:body-too-large");
+      assertThat(lambda.tooLargeRefusals()).isPositive();
+    } finally {
+      lambda.payloadLimit(-1);
+    }
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.sluice.it.support.Idp;
 import io.sluice.it.support.Metrics;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.LambdaEmulator;
 import io.sluice.testkit.RedisServer;
 import io.sluice.testkit.SluiceExtension;
 import io.sluice.testkit.TestBackend;
@@ -45,6 +46,7 @@ class TelemetryTest {
   static final KeyPair RSA = Idp.rsa(2048);
   static final Idp idp = new Idp();
   static final RedisServer redis = RedisServer.start();
+  static final LambdaEmulator lambda = new LambdaEmulator();
 
   static {
     idp.publish("/keys.json", Map.of("k1", RSA.getPublic()));
@@ -73,6 +75,13 @@ class TelemetryTest {
                   targets: [ "http://127.0.0.1:${env:CLOSED_PORT}" ]
                   concurrency: { max: 10 }
                   circuitBreaker: { maxFailures: 1, openFor: 1h }
+                fn:
+                  type: lambda
+                  function: cold
+                  region: eu-west-1
+                  endpoint: "${lambda}"
+                  coldStarts: { sample: 1 }
+                  warm: { every: 1h }
               routes:
                 - { id: orders, match: { path: "/orders/{id}" }, backend: echo }
                 - id: keyed
@@ -96,11 +105,13 @@ class TelemetryTest {
                 - { id: down, match: { path: /down }, backend: down }
                 - { id: guarded, match: { path: /guarded }, backend: guarded }
                 - { id: retried, match: { path: /retried }, backend: retried }
+                - { id: fn, match: { path: /fn }, backend: fn }
               """)
           .env("CLOSED_PORT", String.valueOf(TestBackend.closedPort()))
           .env("REDIS_URL", redis.url())
           .backend("echo", TestBackend.echo())
           .backend("idp", idp.server())
+          .lambda(lambda)
           .build();
 
   @Test
@@ -311,6 +322,7 @@ class TelemetryTest {
     sluice.client().get("/guarded"); // 502: opens the circuit
     sluice.client().get("/guarded"); // 503: shed
     sluice.client().get("/retried"); // 502 after a retry; a target ejected
+    sluice.client().get("/fn"); // a cold start, met by this request or the first ping
     Await.until(() -> scrape().has("sluice_jwks_fetches"), 5);
     Metrics scraped = scrape();
     Path file = Path.of("..", "helm", "sluice", "dashboards", "sluice.json");

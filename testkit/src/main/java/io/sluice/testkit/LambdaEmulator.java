@@ -47,12 +47,15 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
  *   <li>{@code throttled}: 429 TooManyRequestsException while {@link #throttle(int)} has some left,
  *       then like {@code echo};
  *   <li>{@code slow}: like {@code echo} after {@link #slowMs(long)};
- *   <li>{@code cold}: like {@code echo}, with an {@code Init Duration} in the log tail of its first
- *       call when the caller asks for the tail;
+ *   <li>{@code cold}: like {@code echo}; each qualifier ({@code cold}, {@code cold:a}, ...) is its
+ *       own function whose first call is a cold start, reported as an {@code Init Duration} in the
+ *       log tail when the caller asks for the tail ({@code X-Amz-Log-Type: Tail});
  *   <li>any other name: 404 ResourceNotFoundException.
  * </ul>
  *
- * An {@code Event} invocation of a known function is answered 202 at once.
+ * An {@code Event} invocation of a known function is answered 202 at once. A payload over Lambda's
+ * limits (6 MB sync, 1 MB Event, or {@link #payloadLimit(long)}) is refused 413
+ * RequestEntityTooLargeException without invoking.
  */
 public final class LambdaEmulator {
 
@@ -79,7 +82,10 @@ public final class LambdaEmulator {
   private static final int KEPT = 10_000;
   private final AtomicInteger signatureFailures = new AtomicInteger();
   private final AtomicInteger throttles = new AtomicInteger();
-  private final AtomicInteger coldCalls = new AtomicInteger();
+  private final java.util.Map<String, AtomicInteger> coldCalls =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile long payloadLimit = -1;
+  private final AtomicInteger tooLarge = new AtomicInteger();
   private volatile long slowMs = 1000;
   private volatile boolean verify = true;
   private HttpServer server;
@@ -121,6 +127,16 @@ public final class LambdaEmulator {
   /** The next {@code n} invocations of {@code throttled} get a 429. */
   public void throttle(int n) {
     throttles.set(n);
+  }
+
+  /** A lower payload limit than Lambda's, for every invocation (-1: Lambda's own). */
+  public void payloadLimit(long bytes) {
+    payloadLimit = bytes;
+  }
+
+  /** Payloads refused 413 for their size (a gateway that checks first sends none). */
+  public int tooLargeRefusals() {
+    return tooLarge.get();
   }
 
   /** How long {@code slow} takes. */
@@ -166,6 +182,19 @@ public final class LambdaEmulator {
               }
               String type = header(req, "X-Amz-Invocation-Type", "RequestResponse");
               String logType = header(req, "X-Amz-Log-Type", "None");
+              long limit =
+                  payloadLimit >= 0
+                      ? payloadLimit
+                      : type.equals("Event") ? 1024L * 1024 : 6L * 1024 * 1024;
+              if (body.length() > limit) {
+                tooLarge.incrementAndGet();
+                error(
+                    req.response(),
+                    413,
+                    "RequestEntityTooLargeException",
+                    "Request must be smaller than " + limit + " bytes for the Invoke operation");
+                return;
+              }
               JsonObject event;
               try {
                 event = body.length() == 0 ? new JsonObject() : body.toJsonObject();
@@ -177,12 +206,17 @@ public final class LambdaEmulator {
               if (kept.incrementAndGet() > KEPT && invocations.pollFirst() != null) {
                 kept.decrementAndGet();
               }
-              invoke(req.response(), name, type, logType, event);
+              invoke(req.response(), name, qualifier, type, logType, event);
             });
   }
 
   private void invoke(
-      HttpServerResponse res, String name, String type, String logType, JsonObject event) {
+      HttpServerResponse res,
+      String name,
+      String qualifier,
+      String type,
+      String logType,
+      JsonObject event) {
     if (!List.of("echo", "bare", "cookies", "error", "malformed", "throttled", "slow", "cold")
         .contains(name)) {
       error(res, 404, "ResourceNotFoundException", "Function not found: " + name);
@@ -230,7 +264,11 @@ public final class LambdaEmulator {
       case "cold" -> {
         String tail = null;
         if (logType.equals("Tail")) {
-          boolean first = coldCalls.getAndIncrement() == 0;
+          boolean first =
+              coldCalls
+                      .computeIfAbsent(qualifier == null ? "" : qualifier, q -> new AtomicInteger())
+                      .getAndIncrement()
+                  == 0;
           tail =
               "START RequestId: x\nEND RequestId: x\nREPORT RequestId: x\tDuration: 2.00 ms\t"
                   + (first ? "Init Duration: 123.45 ms\t" : "")

@@ -11,6 +11,7 @@ import io.sluice.gateway.server.RequestContext;
 import io.sluice.gateway.telemetry.GatewayMetrics;
 import io.sluice.gateway.telemetry.GatewayMetrics.Outcome;
 import io.sluice.gateway.telemetry.HttpTracing;
+import io.sluice.gateway.telemetry.LambdaMetrics;
 import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
@@ -32,6 +33,7 @@ import software.amazon.awssdk.services.lambda.LambdaAsyncClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeRequest;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.LogType;
 
 /**
  * Calls an AWS Lambda function through the Invoke API with the AWS SDK (its client shared by the
@@ -78,6 +80,7 @@ public final class LambdaBackendHandler implements BackendHandler {
           "The function is at its concurrency limit; try again shortly.");
 
   private final Vertx vertx;
+  private final LambdaFunction fn;
   private final LambdaBackend config;
   private final LambdaAsyncClient client;
   private final RetryBudget budget;
@@ -88,16 +91,12 @@ public final class LambdaBackendHandler implements BackendHandler {
   private final String endpointHost;
   private final int endpointPort;
 
-  public LambdaBackendHandler(
-      Vertx vertx,
-      LambdaBackend config,
-      LambdaAsyncClient client,
-      RetryBudget budget,
-      Telemetry telemetry) {
+  public LambdaBackendHandler(Vertx vertx, LambdaFunction fn, Telemetry telemetry) {
     this.vertx = vertx;
-    this.config = config;
-    this.client = client;
-    this.budget = budget;
+    this.fn = fn;
+    this.config = fn.config;
+    this.client = fn.client;
+    this.budget = fn.budget;
     this.retry = config.retry();
     this.limit = config.async() ? ASYNC_LIMIT : SYNC_LIMIT;
     this.tracing = telemetry.http();
@@ -196,10 +195,12 @@ public final class LambdaBackendHandler implements BackendHandler {
   }
 
   private void attempt(RequestContext ctx, Buffer payload, int attempt) {
+    boolean logTail = !config.async() && fn.sampleLogTail();
     InvokeRequest request =
         InvokeRequest.builder()
             .functionName(config.function())
             .invocationType(config.async() ? InvocationType.EVENT : InvocationType.REQUEST_RESPONSE)
+            .logType(logTail ? LogType.TAIL : LogType.NONE)
             .payload(SdkBytes.fromByteArrayUnsafe(payload.getBytes()))
             .build();
     io.opentelemetry.api.trace.Span span =
@@ -214,7 +215,8 @@ public final class LambdaBackendHandler implements BackendHandler {
         .invoke(request)
         .whenComplete(
             (resp, error) -> {
-              Runnable done = () -> completed(ctx, payload, attempt, span, start, resp, error);
+              Runnable done =
+                  () -> completed(ctx, payload, attempt, logTail, span, start, resp, error);
               if (Vertx.currentContext() == context) {
                 done.run();
               } else {
@@ -231,12 +233,21 @@ public final class LambdaBackendHandler implements BackendHandler {
       RequestContext ctx,
       Buffer payload,
       int attempt,
+      boolean logTail,
       io.opentelemetry.api.trace.Span span,
       long start,
       InvokeResponse resp,
       Throwable error) {
     long nanos = System.nanoTime() - start;
     ctx.upstreamAnswered();
+    if (logTail && resp != null) {
+      double init = LambdaFunction.initDurationMillis(resp.logResult());
+      fn.metrics.logTail(LambdaMetrics.Trigger.REQUEST, init);
+      if (init >= 0) {
+        ctx.coldStart();
+        HttpTracing.coldStart(span);
+      }
+    }
     boolean clientGone = ctx.request().response().closed();
     if (error != null) {
       Throwable cause =
@@ -338,6 +349,9 @@ public final class LambdaBackendHandler implements BackendHandler {
       return;
     }
     boolean throttled = status == 429;
+    if (throttled) {
+      fn.metrics.throttled();
+    }
     long retryAfter =
         HttpBackendHandler.retryAfterMillis(
             aws.awsErrorDetails() == null || aws.awsErrorDetails().sdkHttpResponse() == null

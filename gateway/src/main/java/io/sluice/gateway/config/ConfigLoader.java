@@ -365,20 +365,43 @@ public final class ConfigLoader {
         }
       }
       Retry retry = retry(b.get("retry"), pointer + "/retry");
+      boolean async = b.path("invocation").asText("sync").equals("async");
+      if (async && b.path("coldStarts").path("sample").asDouble(0) > 0) {
+        errors.add(
+            doc.error(
+                pointer + "/coldStarts",
+                "cold starts can only be sampled with invocation: sync (Lambda returns no log"
+                    + " tail for an Event invocation)"));
+      }
       return new LambdaBackend(
           name,
           b.path("function").asText(),
           b.path("region").asText(),
           uri,
           b.path("payload").asText("v2").equals("v1"),
-          b.path("invocation").asText("sync").equals("async"),
+          async,
           duration(b, "timeout", gateway.limits().requestTimeout()),
           b.path("maxConnections").asInt(256),
           concurrency(b.get("concurrency")),
           circuitBreaker(b.get("circuitBreaker")),
           retry != null
               ? retry
-              : new Retry(3, 0.2, 10, Duration.ofMillis(25), Duration.ofSeconds(1)));
+              : new Retry(3, 0.2, 10, Duration.ofMillis(25), Duration.ofSeconds(1)),
+          warm(b.get("warm"), pointer + "/warm"),
+          b.path("coldStarts").path("sample").asDouble(0));
+    }
+
+    private SluiceConfig.Warm warm(JsonNode w, String pointer) {
+      if (w == null) {
+        return null;
+      }
+      SluiceConfig.Warm warm =
+          new SluiceConfig.Warm(
+              duration(w, "every", Duration.ofMinutes(5)), w.path("instances").asInt(1));
+      if (warm.every().compareTo(Duration.ofSeconds(1)) < 0) {
+        errors.add(doc.error(pointer + "/every", "keep-warm pings at most once a second"));
+      }
+      return warm;
     }
 
     private Retry retry(JsonNode r, String pointer) {

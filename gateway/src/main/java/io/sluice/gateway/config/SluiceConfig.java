@@ -160,7 +160,8 @@ public record SluiceConfig(
 
   /**
    * An AWS Lambda function called through the Invoke API. {@code endpoint} is null for AWS's own;
-   * {@code retry} always set (throttles are retried by default).
+   * {@code retry} always set (throttles are retried by default); {@code warm} null for no keep-warm
+   * pings; {@code coldStartSample} the share of invocations made with the log tail (0: none).
    */
   public record LambdaBackend(
       String name,
@@ -173,8 +174,13 @@ public record SluiceConfig(
       int maxConnections,
       Concurrency concurrency,
       CircuitBreaker circuitBreaker,
-      Retry retry)
+      Retry retry,
+      Warm warm,
+      double coldStartSample)
       implements Backend {}
+
+  /** Keep-warm pings: every {@code every} (jittered), {@code instances} invocations at once. */
+  public record Warm(Duration every, int instances) {}
 
   /** A backend that answers by itself: for demos, stubs and health routes. */
   public record MockBackend(String name, int status, List<Header> headers, String body)

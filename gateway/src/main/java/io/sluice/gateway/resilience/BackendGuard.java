@@ -250,6 +250,20 @@ public final class BackendGuard {
     };
   }
 
+  /**
+   * A slot for a call that is not a client request (a keep-warm ping): taken only when one is free
+   * at once, never queued, and given back with {@link #releaseReserved}.
+   */
+  public boolean tryReserve() {
+    return bulkhead == null || bulkhead.tryAcquire();
+  }
+
+  public void releaseReserved() {
+    if (bulkhead != null) {
+      bulkhead.release();
+    }
+  }
+
   /** The breaker's state (for tests and the admin API). */
   public CircuitBreakerState circuitState() {
     return breaker == null ? CircuitBreakerState.CLOSED : breaker.state();

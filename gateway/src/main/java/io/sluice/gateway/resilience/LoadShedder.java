@@ -84,7 +84,8 @@ public final class LoadShedder {
   /**
    * Gives a permit back. Only requests that went to a backend are latency samples: answers the
    * gateway made itself (refusals, cache hits) say nothing about queueing behind it, and a backend
-   * timeout (504) is a drop, which lowers the limit at once.
+   * timeout (504) is a drop, which lowers the limit at once. A Lambda cold start is not a sample
+   * either ({@code calledBackend} false): its Init Duration is not queueing.
    */
   public static void release(
       Limiter.Listener permit, boolean calledBackend, int status, boolean clientLeft) {

@@ -5,6 +5,8 @@ import io.sluice.gateway.aws.LambdaClients;
 import io.sluice.gateway.backend.BackendHandler;
 import io.sluice.gateway.backend.HttpBackendHandler;
 import io.sluice.gateway.backend.LambdaBackendHandler;
+import io.sluice.gateway.backend.LambdaFunction;
+import io.sluice.gateway.backend.LambdaWarmer;
 import io.sluice.gateway.backend.MockBackendHandler;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.config.SluiceConfig.Backend;
@@ -21,6 +23,7 @@ import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
 import io.sluice.gateway.telemetry.GatewayMetrics;
 import io.sluice.gateway.telemetry.HttpTracing;
+import io.sluice.gateway.telemetry.LambdaMetrics;
 import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import software.amazon.awssdk.services.lambda.LambdaAsyncClient;
 
 /**
  * What one loaded config becomes at run time: the compiled route table and the recipe for each
@@ -62,11 +64,13 @@ final class GatewayRuntime {
   /** Per backend index: target health and retry budget of an http backend, or null. */
   final HttpBackendHandler.Shared[] shared;
 
-  /** Per backend index: the SDK client of a lambda backend (built by {@link #start}), or null. */
-  private final LambdaAsyncClient[] lambdaClients;
+  /** Per backend index: a lambda backend's shared parts (built by {@link #start}), or null. */
+  private final LambdaFunction[] lambdas;
 
   /** Per backend index: the retry budget of a lambda backend, or null. */
   private final RetryBudget[] lambdaBudgets;
+
+  private final List<LambdaWarmer> warmers = new ArrayList<>();
 
   private CachedCredentials credentials;
 
@@ -100,7 +104,7 @@ final class GatewayRuntime {
                 vertx, l.name(), l.concurrency(), l.circuitBreaker(), telemetry.meter());
       }
     }
-    this.lambdaClients = new LambdaAsyncClient[backends.size()];
+    this.lambdas = new LambdaFunction[backends.size()];
     this.lambdaBudgets = new RetryBudget[backends.size()];
     for (int i = 0; i < backends.size(); i++) {
       if (backends.get(i) instanceof LambdaBackend l) {
@@ -149,7 +153,7 @@ final class GatewayRuntime {
       if (b instanceof HttpBackend h) {
         out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize(), telemetry, shared[i]);
       } else if (b instanceof LambdaBackend l) {
-        out[i] = new LambdaBackendHandler(vertx, l, lambdaClients[i], lambdaBudgets[i], telemetry);
+        out[i] = new LambdaBackendHandler(vertx, lambdas[i], telemetry);
       } else {
         out[i] = new MockBackendHandler((MockBackend) b);
       }
@@ -160,7 +164,7 @@ final class GatewayRuntime {
   /**
    * What must be ready before the listeners open, built off the event loop: AWS credentials and the
    * SDK clients of lambda backends (resolving credentials may read files and call metadata
-   * endpoints; building a client loads many classes).
+   * endpoints; building a client loads many classes). Then the keep-warm pings start.
    */
   Future<Void> start(Vertx vertx) {
     if (backends.stream().noneMatch(b -> b instanceof LambdaBackend)) {
@@ -174,25 +178,43 @@ final class GatewayRuntime {
                   () -> {
                     for (int i = 0; i < backends.size(); i++) {
                       if (backends.get(i) instanceof LambdaBackend l) {
-                        lambdaClients[i] = LambdaClients.create(vertx, l, creds);
+                        lambdas[i] =
+                            new LambdaFunction(
+                                l,
+                                LambdaClients.create(vertx, l, creds),
+                                lambdaBudgets[i],
+                                guards[i],
+                                new LambdaMetrics(
+                                    telemetry.meter(), l.name(), l.function(), l.warm() != null));
                       }
                     }
                     return null;
                   });
             })
-        .mapEmpty();
+        .<Void>map(
+            v -> {
+              for (LambdaFunction fn : lambdas) {
+                if (fn != null && fn.config().warm() != null) {
+                  LambdaWarmer w = new LambdaWarmer(vertx, fn, fn.config().warm());
+                  warmers.add(w);
+                  w.start();
+                }
+              }
+              return null;
+            });
   }
 
   /** Closes what {@link #start} built (off the event loop: the SDK's close may wait). */
   Future<Void> close(Vertx vertx) {
+    warmers.forEach(LambdaWarmer::close);
     if (credentials != null) {
       credentials.close();
     }
     return vertx.executeBlocking(
         () -> {
-          for (LambdaAsyncClient c : lambdaClients) {
-            if (c != null) {
-              c.close();
+          for (LambdaFunction fn : lambdas) {
+            if (fn != null) {
+              fn.client().close();
             }
           }
           return null;

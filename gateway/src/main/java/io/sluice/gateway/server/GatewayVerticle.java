@@ -238,7 +238,8 @@ final class GatewayVerticle extends VerticleBase {
     int status = clientClosed ? 499 : res.getStatusCode();
     long nanos = System.nanoTime() - ctx.startNanos;
     if (ctx.permit != null) {
-      LoadShedder.release(ctx.permit, ctx.upstreamStartNanos != 0, status, clientClosed);
+      LoadShedder.release(
+          ctx.permit, ctx.upstreamStartNanos != 0 && !ctx.coldStart, status, clientClosed);
     }
     RouteMatch<CompiledRoute> match = ctx.match;
     (match != null && match.found() ? match.route().metrics() : runtime.metrics.unmatched())

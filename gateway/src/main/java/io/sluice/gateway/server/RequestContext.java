@@ -15,6 +15,7 @@ public final class RequestContext {
   String clientAddress;
   boolean peerTrusted;
   long upstreamStartNanos;
+  boolean coldStart;
   long upstreamNanos = -1;
   long maxBodySize;
   boolean queryOverridden;
@@ -87,6 +88,14 @@ public final class RequestContext {
   /** Marks the start of the backend call, for the access log's upstream time. */
   public void upstreamStarted() {
     upstreamStartNanos = System.nanoTime();
+  }
+
+  /**
+   * The backend's answer came from a cold start (a Lambda Init Duration): its latency says nothing
+   * about load, so the adaptive limit does not learn from it.
+   */
+  public void coldStart() {
+    coldStart = true;
   }
 
   /** Marks the backend's response headers. */

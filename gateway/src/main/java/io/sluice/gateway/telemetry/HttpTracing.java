@@ -228,6 +228,13 @@ public final class HttpTracing {
     }
   }
 
+  /** Marks a function call that met a cold start ({@code faas.coldstart}). */
+  public static void coldStart(Span span) {
+    if (span.isRecording()) {
+      span.setAttribute("faas.coldstart", true);
+    }
+  }
+
   /** Marks an attempt as the {@code count}-th resend of the request (a retry). */
   public static void resent(Span span, int count) {
     if (count > 0 && span.isRecording()) {

@@ -269,6 +269,65 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void keepWarmPingsAndColdStartSamplingAreCheckedWhole() throws ConfigException {
+    SluiceConfig c =
+        load(
+            """
+            backends:
+              f:
+                type: lambda
+                function: orders
+                region: eu-west-1
+                warm: { every: 4m, instances: 3 }
+                coldStarts: { sample: 0.05 }
+              g: { type: lambda, function: orders, region: eu-west-1, warm: {} }
+            routes:
+              - { id: r, match: { path: /a }, backend: f }
+              - { id: s, match: { path: /b }, backend: g }
+            """);
+    SluiceConfig.LambdaBackend f = (SluiceConfig.LambdaBackend) c.backends().get("f");
+    assertThat(f.warm()).isEqualTo(new SluiceConfig.Warm(Duration.ofMinutes(4), 3));
+    assertThat(f.coldStartSample()).isEqualTo(0.05);
+    SluiceConfig.LambdaBackend g = (SluiceConfig.LambdaBackend) c.backends().get("g");
+    assertThat(g.warm()).isEqualTo(new SluiceConfig.Warm(Duration.ofMinutes(5), 1));
+    assertThat(g.coldStartSample()).isZero();
+    assertThat(
+            errors(
+                """
+                backends:
+                  f:
+                    type: lambda
+                    function: orders
+                    region: eu-west-1
+                    warm: { every: 1m, instances: 0 }
+                  g: { type: lambda, function: orders, region: eu-west-1, coldStarts: { sample: 2 } }
+                routes:
+                  - { id: r, match: { path: /a }, backend: f }
+                  - { id: s, match: { path: /b }, backend: g }
+                """))
+        .containsExactlyInAnyOrder(
+            "routes.yaml:6:35 backends.f.warm.instances: must have a minimum value of 1",
+            "routes.yaml:7:81 backends.g.coldStarts.sample: must have a maximum value of 1");
+    assertThat(
+            errors(
+                """
+                backends:
+                  f:
+                    type: lambda
+                    function: orders
+                    region: eu-west-1
+                    invocation: async
+                    warm: { every: 500ms }
+                    coldStarts: { sample: 0.1 }
+                routes:
+                  - { id: r, match: { path: /a }, backend: f }
+                """))
+        .containsExactlyInAnyOrder(
+            "routes.yaml:7:20 backends.f.warm.every: keep-warm pings at most once a second",
+            "routes.yaml:8:17 backends.f.coldStarts: cold starts can only be sampled with invocation: sync (Lambda returns no log tail for an Event invocation)");
+  }
+
+  @Test
   void reportsEveryErrorAtOnceWithLineColumnAndPath() {
     List<String> e =
         errors(
