@@ -99,6 +99,24 @@ class CliTest {
   }
 
   @Test
+  void validatePrintsWarningsButAcceptsTheFile() throws Exception {
+    Path file = dir.resolve("long.yaml");
+    Files.writeString(
+        file,
+        """
+        backends:
+          reports: { type: azure-function, url: "https://r.example/api/generate", timeout: 5m }
+        routes:
+          - { id: r, match: { path: /r }, backend: reports }
+        """);
+    Result r = sluice("validate", "--config", file.toString());
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("OK");
+    assertThat(r.err())
+        .contains("warning: " + file + ":2:84 backends.reports.timeout: Azure cuts HTTP-triggered");
+  }
+
+  @Test
   void routesPrintsEveryRouteWithItsBackend() throws Exception {
     Result r = sluice("routes", "--config", ROUTES.resolve("demo.yaml").toString());
     assertThat(r.exit()).isZero();

@@ -222,7 +222,14 @@ public final class SluiceExtension
             g.redis(),
             g.loadShedding());
     return new SluiceConfig(
-        c.source(), c.baseDir(), moved, c.backends(), c.policies(), c.routes(), c.registry());
+        c.source(),
+        c.baseDir(),
+        moved,
+        c.backends(),
+        c.policies(),
+        c.routes(),
+        c.registry(),
+        c.warnings());
   }
 
   private void stop() {

@@ -466,6 +466,29 @@ public final class HttpBackendHandler implements BackendHandler {
       health.succeeded(t);
     }
     ctx.backendAnswered(resp.statusCode());
+    forward(ctx, resp)
+        .onComplete(
+            ar -> {
+              balancer.finished(t);
+              if (ar.succeeded()) {
+                HttpTracing.endClient(call.span, resp.statusCode());
+              } else {
+                HttpTracing.endClient(call.span, "response_incomplete");
+              }
+              // Reusable only after a complete exchange: the response fully relayed and the
+              // request body fully sent (a backend may answer before reading it all).
+              boolean complete = ar.succeeded() && (requestWithoutBody || ctx.request().isEnded());
+              pools[t].release(call.connection, complete);
+            });
+  }
+
+  /**
+   * Sends a backend's response on to the client, after the policies' response hooks: the status,
+   * the headers but hop-by-hop ones, the request id, and the body streamed with back-pressure.
+   * Completes when all of it is relayed; a backend that broke off mid-response costs the client its
+   * connection, so that it cannot take the response as complete.
+   */
+  static Future<Void> forward(RequestContext ctx, HttpClientResponse resp) {
     HttpServerResponse res = ctx.request().response();
     // The status code only: the reason phrase is informational (RFC 9112 4) and HTTP/2 has none.
     res.setStatusCode(resp.statusCode());
@@ -500,20 +523,9 @@ public final class HttpBackendHandler implements BackendHandler {
     } else {
       relayed = relay(resp, res);
     }
-    relayed.onComplete(
+    return relayed.onComplete(
         ar -> {
-          balancer.finished(t);
-          if (ar.succeeded()) {
-            HttpTracing.endClient(call.span, resp.statusCode());
-          } else {
-            HttpTracing.endClient(call.span, "response_incomplete");
-          }
-          // Reusable only after a complete exchange: the response fully relayed and the
-          // request body fully sent (a backend may answer before reading it all).
-          boolean complete = ar.succeeded() && (requestWithoutBody || ctx.request().isEnded());
-          pools[t].release(call.connection, complete);
           if (ar.failed() && !res.closed()) {
-            // The backend broke off mid-response: the client must not take it as complete.
             ctx.request().connection().close();
           }
         });

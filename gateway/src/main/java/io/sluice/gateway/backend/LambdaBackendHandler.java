@@ -115,40 +115,8 @@ public final class LambdaBackendHandler implements BackendHandler {
 
   @Override
   public void handle(RequestContext ctx) {
-    HttpServerRequest req = ctx.request();
-    if (ctx.bufferedBody() != null || !HttpBackendHandler.hasBody(req)) {
-      invoke(ctx, ctx.bufferedBody());
-      return;
-    }
     // The body is read whole: at most what the event can hold (base64 makes it a third larger).
-    long max = Math.min(ctx.maxBodySize(), limit);
-    Buffer body = Buffer.buffer();
-    boolean[] over = {false};
-    req.handler(
-        chunk -> {
-          if (over[0]) {
-            return;
-          }
-          body.appendBuffer(chunk);
-          if (body.length() > max) {
-            over[0] = true;
-            tooLarge(ctx);
-            req.connection().close(); // the rest of the body will not be read
-          }
-        });
-    req.exceptionHandler(e -> over[0] = true);
-    req.endHandler(
-        v -> {
-          if (!over[0]) {
-            invoke(ctx, body);
-          }
-        });
-    req.resume();
-  }
-
-  private void tooLarge(RequestContext ctx) {
-    ctx.backendAnswered(413);
-    ctx.fail(Problems.BODY_TOO_LARGE);
+    WholeBody.read(ctx, Math.min(ctx.maxBodySize(), limit), body -> invoke(ctx, body));
   }
 
   private void invoke(RequestContext ctx, Buffer body) {
@@ -158,7 +126,7 @@ public final class LambdaBackendHandler implements BackendHandler {
             : LambdaEvents.v2(request(ctx, body));
     Buffer payload = event.toBuffer();
     if (payload.length() > limit) {
-      tooLarge(ctx);
+      WholeBody.tooLarge(ctx);
       return;
     }
     if (budget != null) {
@@ -383,7 +351,7 @@ public final class LambdaBackendHandler implements BackendHandler {
       return;
     }
     if (status == 413) {
-      tooLarge(ctx);
+      WholeBody.tooLarge(ctx);
       return;
     }
     LOG.warn(

@@ -57,6 +57,7 @@ final class RunCommand implements Callable<Integer> {
       System.err.println(e.getMessage() + ": not started");
       return 1;
     }
+    c.warnings().forEach(w -> LOG.warn("config: {}", w));
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(instances, 1)));
     try {
       if (demoPort != null) {

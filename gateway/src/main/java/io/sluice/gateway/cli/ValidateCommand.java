@@ -8,7 +8,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Checks a route file; prints every error and exits 1 when there is one. For CI pipelines. */
+/**
+ * Checks a route file; prints every error and exits 1 when there is one, prints warnings (settings
+ * that work but are probably a mistake) and exits 0 when there are only those. For CI pipelines.
+ */
 @Command(
     name = "validate",
     description = "Check a route file: every error with file:line:column and path; exit 1 if any.")
@@ -24,6 +27,7 @@ final class ValidateCommand implements Callable<Integer> {
   public Integer call() {
     try {
       SluiceConfig c = new ConfigLoader().load(config);
+      c.warnings().forEach(w -> System.err.println("warning: " + w));
       System.out.println(
           config + ": OK (" + c.routes().size() + " routes, " + c.backends().size() + " backends)");
       return 0;

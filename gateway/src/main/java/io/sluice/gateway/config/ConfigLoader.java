@@ -2,6 +2,7 @@ package io.sluice.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.api.Units;
+import io.sluice.gateway.config.SluiceConfig.AzureFunctionBackend;
 import io.sluice.gateway.config.SluiceConfig.Backend;
 import io.sluice.gateway.config.SluiceConfig.Balance;
 import io.sluice.gateway.config.SluiceConfig.CircuitBreaker;
@@ -67,6 +68,9 @@ public final class ConfigLoader {
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final int DEFAULT_BACKEND_CONNECTIONS = 64;
 
+  /** Azure's front door ends an HTTP-triggered function's request after 230 s. */
+  static final Duration AZURE_FRONT_DOOR_LIMIT = Duration.ofSeconds(230);
+
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern HOST_NAME =
       Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
@@ -117,7 +121,8 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    SluiceConfig config = new Binder(doc, errors, registry).bind();
+    List<ConfigError> warnings = new ArrayList<>();
+    SluiceConfig config = new Binder(doc, errors, warnings, registry).bind();
     if (!errors.isEmpty()) {
       errors.sort(null);
       throw new ConfigException(errors);
@@ -147,11 +152,17 @@ public final class ConfigLoader {
   private static final class Binder {
     private final SourceDocument doc;
     private final List<ConfigError> errors;
+    private final List<ConfigError> warnings;
     private final PolicyRegistry registry;
 
-    Binder(SourceDocument doc, List<ConfigError> errors, PolicyRegistry registry) {
+    Binder(
+        SourceDocument doc,
+        List<ConfigError> errors,
+        List<ConfigError> warnings,
+        PolicyRegistry registry) {
       this.doc = doc;
       this.errors = errors;
+      this.warnings = warnings;
       this.registry = registry;
     }
 
@@ -207,8 +218,9 @@ public final class ConfigLoader {
       }
       List<PolicySpec> global = policies(root.path("policies"), "/policies");
       List<Route> routes = routes(root.path("routes"), backends);
+      warnings.sort(null);
       return new SluiceConfig(
-          doc.fileName(), doc.baseDir(), gateway, backends, global, routes, registry);
+          doc.fileName(), doc.baseDir(), gateway, backends, global, routes, registry, warnings);
     }
 
     private Gateway gateway(JsonNode g) {
@@ -288,6 +300,9 @@ public final class ConfigLoader {
       String type = b.path("type").asText();
       if (type.equals("lambda")) {
         return lambda(name, b, pointer, gateway);
+      }
+      if (type.equals("azure-function")) {
+        return azureFunction(name, b, pointer, gateway);
       }
       if (type.equals("mock")) {
         List<Header> headers = new ArrayList<>();
@@ -402,6 +417,68 @@ public final class ConfigLoader {
         errors.add(doc.error(pointer + "/every", "keep-warm pings at most once a second"));
       }
       return warm;
+    }
+
+    private AzureFunctionBackend azureFunction(
+        String name, JsonNode b, String pointer, Gateway gateway) {
+      String at = pointer + "/url";
+      java.net.URI url = null;
+      try {
+        url = new java.net.URI(b.path("url").asText().replace("{", "%7B").replace("}", "%7D"));
+        if (url.getHost() == null || url.getRawFragment() != null) {
+          throw new IllegalArgumentException();
+        }
+      } catch (Exception e) {
+        errors.add(
+            doc.error(
+                at,
+                doc.isSubstituted(at)
+                    ? "invalid value (from a placeholder, not shown)"
+                    : "expected an http:// or https:// URL such as"
+                        + " https://reports-app.azurewebsites.net/api/orders/{id}"));
+        url = null;
+      }
+      String path = "/";
+      if (url != null) {
+        path = url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        path = path.replace("%7B", "{").replace("%7D", "}");
+        try {
+          PathPattern p = PathPattern.parse(path);
+          if (p.kind() == PathPattern.Kind.PREFIX) {
+            throw new IllegalArgumentException("'**' is for routes, not a function's URL");
+          }
+        } catch (IllegalArgumentException e) {
+          errors.add(doc.error(at, "the URL's path: " + e.getMessage()));
+        }
+      }
+      Duration timeout = duration(b, "timeout", gateway.limits().requestTimeout());
+      if (timeout.compareTo(AZURE_FRONT_DOOR_LIMIT) > 0) {
+        warnings.add(
+            doc.error(
+                b.has("timeout") ? pointer + "/timeout" : pointer,
+                "Azure cuts HTTP-triggered functions off after 230 s (its load balancer's idle"
+                    + " timeout); a longer timeout ("
+                    + timeout.toSeconds()
+                    + " s) never helps: use a durable function or a queue for longer work"));
+      }
+      Retry retry = retry(b.get("retry"), pointer + "/retry");
+      boolean https = url != null && "https".equals(url.getScheme());
+      return new AzureFunctionBackend(
+          name,
+          https,
+          url == null ? "" : url.getHost(),
+          url == null ? 0 : url.getPort() > 0 ? url.getPort() : https ? 443 : 80,
+          path,
+          url == null ? null : url.getRawQuery(),
+          b.path("key").asText("").isEmpty() ? null : b.get("key").asText(),
+          timeout,
+          duration(b, "connectTimeout", Duration.ofSeconds(5)),
+          b.path("maxConnections").asInt(256),
+          concurrency(b.get("concurrency")),
+          circuitBreaker(b.get("circuitBreaker")),
+          retry != null
+              ? retry
+              : new Retry(3, 0.2, 10, Duration.ofMillis(25), Duration.ofSeconds(1)));
     }
 
     private Retry retry(JsonNode r, String pointer) {
@@ -524,6 +601,22 @@ public final class ConfigLoader {
         try {
           PathPattern pattern = PathPattern.parse(path);
           table.add(id, pattern, methods, hosts, id);
+          if (backends.get(backend) instanceof AzureFunctionBackend az) {
+            for (String v : PathPattern.parse(az.path()).variables()) {
+              if (!pattern.variables().contains(v)) {
+                errors.add(
+                    doc.error(
+                        p + "/backend",
+                        "backend '"
+                            + backend
+                            + "' needs the path variable {"
+                            + v
+                            + "}, which this route's path "
+                            + path
+                            + " does not have"));
+              }
+            }
+          }
         } catch (IllegalArgumentException e) {
           errors.add(doc.error(p + "/match/path", e.getMessage()));
         }

@@ -22,9 +22,11 @@ public record SluiceConfig(
     Map<String, Backend> backends,
     List<PolicySpec> policies,
     List<Route> routes,
-    PolicyRegistry registry) {
+    PolicyRegistry registry,
+    List<ConfigError> warnings) {
 
   public SluiceConfig {
+    warnings = List.copyOf(warnings);
     backends = Map.copyOf(backends);
     policies = List.copyOf(policies);
     routes = List.copyOf(routes);
@@ -86,7 +88,8 @@ public record SluiceConfig(
       int maxConnections) {}
 
   /** A backend; the {@code type} decides which. */
-  public sealed interface Backend permits HttpBackend, LambdaBackend, MockBackend {
+  public sealed interface Backend
+      permits HttpBackend, LambdaBackend, AzureFunctionBackend, MockBackend {
     String name();
   }
 
@@ -178,6 +181,44 @@ public record SluiceConfig(
       Warm warm,
       double coldStartSample)
       implements Backend {}
+
+  /**
+   * An Azure Functions HTTP trigger. {@code url} is the function's URL: {@code path} may hold
+   * whole-segment {@code {name}} variables of the route's path, {@code query} is the URL's own
+   * query (or null); {@code key} is the function key, or null for an anonymous function.
+   */
+  public record AzureFunctionBackend(
+      String name,
+      boolean https,
+      String host,
+      int port,
+      String path,
+      String query,
+      String key,
+      Duration timeout,
+      Duration connectTimeout,
+      int maxConnections,
+      Concurrency concurrency,
+      CircuitBreaker circuitBreaker,
+      Retry retry)
+      implements Backend {
+
+    /** Never the key: a record's toString would print it. */
+    @Override
+    public String toString() {
+      return "AzureFunctionBackend["
+          + name
+          + " "
+          + (https ? "https" : "http")
+          + "://"
+          + host
+          + ":"
+          + port
+          + path
+          + (key == null ? "" : " key=***")
+          + "]";
+    }
+  }
 
   /** Keep-warm pings: every {@code every} (jittered), {@code instances} invocations at once. */
   public record Warm(Duration every, int instances) {}

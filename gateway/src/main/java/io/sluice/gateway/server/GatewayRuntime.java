@@ -2,6 +2,7 @@ package io.sluice.gateway.server;
 
 import io.sluice.gateway.aws.CachedCredentials;
 import io.sluice.gateway.aws.LambdaClients;
+import io.sluice.gateway.backend.AzureFunctionBackendHandler;
 import io.sluice.gateway.backend.BackendHandler;
 import io.sluice.gateway.backend.HttpBackendHandler;
 import io.sluice.gateway.backend.LambdaBackendHandler;
@@ -9,6 +10,7 @@ import io.sluice.gateway.backend.LambdaFunction;
 import io.sluice.gateway.backend.LambdaWarmer;
 import io.sluice.gateway.backend.MockBackendHandler;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.config.SluiceConfig.AzureFunctionBackend;
 import io.sluice.gateway.config.SluiceConfig.Backend;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
 import io.sluice.gateway.config.SluiceConfig.LambdaBackend;
@@ -72,6 +74,9 @@ final class GatewayRuntime {
 
   private final List<LambdaWarmer> warmers = new ArrayList<>();
 
+  /** Per backend index: the shared client and budget of an azure-function backend, or null. */
+  private final AzureFunctionBackendHandler.Shared[] azure;
+
   private CachedCredentials credentials;
 
   GatewayRuntime(Vertx vertx, SluiceConfig config, Telemetry telemetry) {
@@ -102,6 +107,16 @@ final class GatewayRuntime {
         guards[i] =
             BackendGuard.of(
                 vertx, l.name(), l.concurrency(), l.circuitBreaker(), telemetry.meter());
+      } else if (backends.get(i) instanceof AzureFunctionBackend a) {
+        guards[i] =
+            BackendGuard.of(
+                vertx, a.name(), a.concurrency(), a.circuitBreaker(), telemetry.meter());
+      }
+    }
+    this.azure = new AzureFunctionBackendHandler.Shared[backends.size()];
+    for (int i = 0; i < backends.size(); i++) {
+      if (backends.get(i) instanceof AzureFunctionBackend a) {
+        azure[i] = AzureFunctionBackendHandler.Shared.create(vertx, a);
       }
     }
     this.lambdas = new LambdaFunction[backends.size()];
@@ -154,6 +169,8 @@ final class GatewayRuntime {
         out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize(), telemetry, shared[i]);
       } else if (b instanceof LambdaBackend l) {
         out[i] = new LambdaBackendHandler(vertx, lambdas[i], telemetry);
+      } else if (b instanceof AzureFunctionBackend a) {
+        out[i] = new AzureFunctionBackendHandler(vertx, a, azure[i], telemetry);
       } else {
         out[i] = new MockBackendHandler((MockBackend) b);
       }
@@ -207,6 +224,11 @@ final class GatewayRuntime {
   /** Closes what {@link #start} built (off the event loop: the SDK's close may wait). */
   Future<Void> close(Vertx vertx) {
     warmers.forEach(LambdaWarmer::close);
+    for (AzureFunctionBackendHandler.Shared a : azure) {
+      if (a != null) {
+        a.close();
+      }
+    }
     if (credentials != null) {
       credentials.close();
     }

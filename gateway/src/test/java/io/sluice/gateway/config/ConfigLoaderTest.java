@@ -269,6 +269,72 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void azureFunctionBackendsTakeTheirUrlApartAndCheckItsVariablesAgainstTheRoutes()
+      throws ConfigException {
+    SluiceConfig c =
+        load(
+            """
+            backends:
+              f:
+                type: azure-function
+                url: https://reports-app.azurewebsites.net/api/orders/{id}?tenant=eu
+                key: s3cret-key
+              g: { type: azure-function, url: "http://127.0.0.1:7071/api/generate", timeout: 300s }
+            routes:
+              - { id: r, match: { path: "/orders/{id}" }, backend: f }
+              - { id: s, match: { path: /reports }, backend: g }
+            """);
+    SluiceConfig.AzureFunctionBackend f = (SluiceConfig.AzureFunctionBackend) c.backends().get("f");
+    assertThat(f.https()).isTrue();
+    assertThat(f.host()).isEqualTo("reports-app.azurewebsites.net");
+    assertThat(f.port()).isEqualTo(443);
+    assertThat(f.path()).isEqualTo("/api/orders/{id}");
+    assertThat(f.query()).isEqualTo("tenant=eu");
+    assertThat(f.key()).isEqualTo("s3cret-key");
+    assertThat(f.toString()).doesNotContain("s3cret-key");
+    assertThat(f.timeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(f.retry().attempts()).isEqualTo(3);
+    SluiceConfig.AzureFunctionBackend g = (SluiceConfig.AzureFunctionBackend) c.backends().get("g");
+    assertThat(g.https()).isFalse();
+    assertThat(g.port()).isEqualTo(7071);
+    assertThat(g.key()).isNull();
+    assertThat(c.warnings())
+        .extracting(Object::toString)
+        .containsExactly(
+            "routes.yaml:6:82 backends.g.timeout: Azure cuts HTTP-triggered functions off after"
+                + " 230 s (its load balancer's idle timeout); a longer timeout (300 s) never helps:"
+                + " use a durable function or a queue for longer work");
+    assertThat(
+            errors(
+                """
+                backends:
+                  f: { type: azure-function, url: "https://app.example/api/orders/{id}/{line}" }
+                  g: { type: azure-function, url: "https://app.example/api/**" }
+                  h: { type: azure-function, url: "ftp://app.example/api" }
+                routes:
+                  - { id: r, match: { path: "/orders/{id}" }, backend: f }
+                  - { id: s, match: { path: /s }, backend: g }
+                """))
+        .containsExactlyInAnyOrder(
+            "routes.yaml:4:35 backends.h.url: expected an http:// or https:// URL such as"
+                + " https://reports-app.azurewebsites.net/api/orders/{id}");
+    assertThat(
+            errors(
+                """
+                backends:
+                  f: { type: azure-function, url: "https://app.example/api/orders/{id}/{line}" }
+                  g: { type: azure-function, url: "https://app.example/api/**" }
+                routes:
+                  - { id: r, match: { path: "/orders/{id}" }, backend: f }
+                  - { id: s, match: { path: /s }, backend: g }
+                """))
+        .containsExactlyInAnyOrder(
+            "routes.yaml:3:35 backends.g.url: the URL's path: '**' is for routes, not a function's URL",
+            "routes.yaml:5:56 routes[0].backend: backend 'f' needs the path variable {line}, which"
+                + " this route's path /orders/{id} does not have");
+  }
+
+  @Test
   void keepWarmPingsAndColdStartSamplingAreCheckedWhole() throws ConfigException {
     SluiceConfig c =
         load(
@@ -349,7 +415,7 @@ class ConfigLoaderTest {
             "routes.yaml:3:48 gateway.limits.headerTimeout: expected a duration such as 250ms, 5s, 1m or 24h",
             "routes.yaml:5:31 backends.b.targets[0]: expected an http:// URL such as http://127.0.0.1:9000",
             "routes.yaml:5:44 backends.b.balnce: unknown key 'balnce' (expected one of: balance, circuitBreaker, concurrency, connectTimeout, healthCheck, host, maxConnections, outlier, retry, targets, timeout, type)",
-            "routes.yaml:6:14 backends.m.type: expected one of [\"http\", \"lambda\", \"mock\"]",
+            "routes.yaml:6:14 backends.m.type: expected one of [\"http\", \"lambda\", \"azure-function\", \"mock\"]",
             "routes.yaml:8:29 routes[0].match.path: must start with '/'",
             "routes.yaml:8:46 routes[0].extra: unknown key 'extra' (expected one of: backend, id, match, policies)",
             "routes.yaml:9:5 routes[1]: missing required key 'id'");
