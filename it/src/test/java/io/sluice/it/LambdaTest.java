@@ -58,6 +58,26 @@ class LambdaTest {
                   retry: { attempts: 3, backoff: 1ms }
                 slow: { type: lambda, function: slow, region: eu-west-1, endpoint: "${lambda}", timeout: 300ms }
                 async: { type: lambda, function: echo, region: eu-west-1, endpoint: "${lambda}", invocation: async }
+                limited:
+                  type: lambda
+                  function: slow
+                  region: eu-west-1
+                  endpoint: "${lambda}"
+                  timeout: 5s
+                  concurrency: { max: 1 }
+                breaking:
+                  type: lambda
+                  function: error
+                  region: eu-west-1
+                  endpoint: "${lambda}"
+                  circuitBreaker: { maxFailures: 2, openFor: 1m }
+                throttledBreaking:
+                  type: lambda
+                  function: throttled
+                  region: eu-west-1
+                  endpoint: "${lambda}"
+                  retry: { attempts: 1 }
+                  circuitBreaker: { maxFailures: 2, openFor: 1m }
               routes:
                 - { id: orders, match: { path: "/orders/{id}" }, backend: orders }
                 - { id: v1, match: { path: "/v1/{id}" }, backend: v1 }
@@ -69,6 +89,9 @@ class LambdaTest {
                 - { id: throttled, match: { path: /throttled }, backend: throttled }
                 - { id: slow, match: { path: /slow }, backend: slow }
                 - { id: async, match: { path: /async }, backend: async }
+                - { id: limited, match: { path: /limited }, backend: limited }
+                - { id: breaking, match: { path: /breaking }, backend: breaking }
+                - { id: throttled-breaking, match: { path: /throttled-breaking }, backend: throttledBreaking }
                 - id: secured
                   match: { path: "/secured/{id}" }
                   backend: orders
@@ -319,5 +342,45 @@ class LambdaTest {
     assertThat(r.header("X-Amzn-RequestId")).isNotBlank();
     List<LambdaEmulator.Invocation> calls = lambda.invocations("echo");
     assertThat(calls.get(calls.size() - 1).type()).isEqualTo("Event");
+  }
+
+  @Test
+  void aConcurrencyLimitShedsBeforeLambdaWouldThrottle() {
+    int before = lambda.invocations("slow").size();
+    List<TestResponse> answers =
+        io.sluice.testkit.Await.result(
+            io.vertx.core.Future.all(
+                    List.of(
+                        sluice.client().sendAsync(HttpMethod.GET, "/limited", Map.of(), null),
+                        sluice.client().sendAsync(HttpMethod.GET, "/limited", Map.of(), null),
+                        sluice.client().sendAsync(HttpMethod.GET, "/limited", Map.of(), null)))
+                .map(f -> f.<TestResponse>list()),
+            10);
+    assertThat(answers).extracting(TestResponse::status).containsExactlyInAnyOrder(200, 503, 503);
+    assertThat(answers.stream().filter(a -> a.status() == 503).map(a -> a.header("Retry-After")))
+        .containsOnly("1");
+    assertThat(lambda.invocations("slow").size() - before).isEqualTo(1);
+  }
+
+  @Test
+  void functionErrorsAndThrottlesOpenTheCircuit() {
+    assertThat(sluice.client().get("/breaking").status()).isEqualTo(502);
+    assertThat(sluice.client().get("/breaking").status()).isEqualTo(502);
+    int calls = lambda.invocations("error").size();
+    TestResponse open = sluice.client().get("/breaking");
+    assertThat(open.status()).isEqualTo(503);
+    assertThat(open.header("Retry-After")).isNotNull();
+    assertThat(lambda.invocations("error").size()).as("not invoked").isEqualTo(calls);
+
+    lambda.throttle(100);
+    try {
+      assertThat(sluice.client().get("/throttled-breaking").status()).isEqualTo(503);
+      assertThat(sluice.client().get("/throttled-breaking").status()).isEqualTo(503);
+      int throttledCalls = lambda.invocations("throttled").size();
+      assertThat(sluice.client().get("/throttled-breaking").status()).isEqualTo(503);
+      assertThat(lambda.invocations("throttled").size()).isEqualTo(throttledCalls);
+    } finally {
+      lambda.throttle(0);
+    }
   }
 }
