@@ -1,28 +1,20 @@
 package io.sluice.bench;
 
 import io.jsonwebtoken.Jwts;
-import io.sluice.api.AttributeKey;
-import io.sluice.api.Exchange;
 import io.sluice.api.Policy;
 import io.sluice.api.PolicyContext;
 import io.sluice.policies.jwt.JwtPolicyFactory;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
-import java.time.Clock;
 import java.util.Base64;
 import java.util.Date;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -109,7 +101,8 @@ public class JwtBenchmark {
     PolicyContext context = new BenchContext(vertx);
     cached = new JwtPolicyFactory().create(config, context);
     uncached = new JwtPolicyFactory().create(config.copy().put("cacheSize", 0), context);
-    exchange = new BenchExchange(token);
+    exchange = new BenchExchange();
+    exchange.headers.set("Authorization", "Bearer " + token);
     sunParser = Jwts.parser().verifyWith(publicKey).build();
     PublicKey bcKey =
         KeyFactory.getInstance(publicKey.getAlgorithm(), new BouncyCastleProvider())
@@ -147,141 +140,5 @@ public class JwtBenchmark {
   @Benchmark
   public Object jjwtWithBouncyCastle() {
     return bcParser.parseSignedClaims(token);
-  }
-
-  record BenchContext(Vertx vertx) implements PolicyContext {
-    @Override
-    public Clock clock() {
-      return Clock.systemUTC();
-    }
-
-    @Override
-    public String routeId() {
-      return "bench";
-    }
-
-    @Override
-    public Path resolve(String path) {
-      return Path.of(path);
-    }
-  }
-
-  /** Just what the jwt policy touches. */
-  static final class BenchExchange implements Exchange {
-    final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    final Map<AttributeKey<?>, Object> attributes = new HashMap<>();
-    String principal;
-    int status;
-
-    BenchExchange(String token) {
-      headers.set("Authorization", "Bearer " + token);
-      headers.set("Host", "api.example.com");
-      headers.set("Accept", "application/json");
-    }
-
-    @Override
-    public String requestId() {
-      return "bench";
-    }
-
-    @Override
-    public String routeId() {
-      return "bench";
-    }
-
-    @Override
-    public String method() {
-      return "GET";
-    }
-
-    @Override
-    public String path() {
-      return "/orders/1";
-    }
-
-    @Override
-    public String rawQuery() {
-      return null;
-    }
-
-    @Override
-    public void rawQuery(String query) {}
-
-    @Override
-    public MultiMap queryParams() {
-      return MultiMap.caseInsensitiveMultiMap();
-    }
-
-    @Override
-    public String pathParam(String name) {
-      return null;
-    }
-
-    @Override
-    public Map<String, String> pathParams() {
-      return Map.of();
-    }
-
-    @Override
-    public MultiMap requestHeaders() {
-      return headers;
-    }
-
-    @Override
-    public String clientAddress() {
-      return "127.0.0.1";
-    }
-
-    @Override
-    public String principal() {
-      return principal;
-    }
-
-    @Override
-    public void principal(String principal) {
-      this.principal = principal;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> T attribute(AttributeKey<T> key) {
-      return (T) attributes.get(key);
-    }
-
-    @Override
-    public <T> void attribute(AttributeKey<T> key, T value) {
-      attributes.put(key, value);
-    }
-
-    @Override
-    public Buffer body() {
-      throw new IllegalStateException();
-    }
-
-    @Override
-    public void limitBodySize(long bytes) {}
-
-    @Override
-    public void respond(int status, MultiMap headers, Buffer body) {
-      this.status = status;
-    }
-
-    @Override
-    public boolean responded() {
-      return status != 0;
-    }
-
-    @Override
-    public int responseStatus() {
-      return 0;
-    }
-
-    @Override
-    public void responseStatus(int status) {}
-
-    @Override
-    public MultiMap responseHeaders() {
-      return MultiMap.caseInsensitiveMultiMap();
-    }
   }
 }
