@@ -17,6 +17,8 @@ final class BenchExchange implements Exchange {
   final MultiMap query = MultiMap.caseInsensitiveMultiMap();
   Map<String, String> pathParams = Map.of();
   Buffer body;
+  String method = "GET";
+  io.vertx.core.Handler<io.sluice.api.SentResponse> sent;
 
   BenchExchange() {
     headers.set("Host", "api.example.com");
@@ -35,7 +37,7 @@ final class BenchExchange implements Exchange {
 
   @Override
   public String method() {
-    return "GET";
+    return method;
   }
 
   @Override
@@ -111,6 +113,12 @@ final class BenchExchange implements Exchange {
   @Override
   public void respond(int status, MultiMap headers, Buffer body) {
     this.status = status;
+  }
+
+  @Override
+  public void onResponseSent(
+      long maxBodyBytes, io.vertx.core.Handler<io.sluice.api.SentResponse> done) {
+    sent = done;
   }
 
   @Override

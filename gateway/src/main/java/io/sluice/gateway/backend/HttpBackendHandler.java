@@ -511,7 +511,7 @@ public final class HttpBackendHandler implements BackendHandler {
           ctx.beforeResponse()
               .compose(
                   v -> {
-                    Future<Void> r = relay(resp, res);
+                    Future<Void> r = relay(resp, res, ctx.tap());
                     resp.resume();
                     return r;
                   },
@@ -521,7 +521,7 @@ public final class HttpBackendHandler implements BackendHandler {
                     return Future.failedFuture(e);
                   });
     } else {
-      relayed = relay(resp, res);
+      relayed = relay(resp, res, ctx.tap());
     }
     return relayed.onComplete(
         ar -> {
@@ -535,7 +535,8 @@ public final class HttpBackendHandler implements BackendHandler {
    * Streams the backend's body to the client with back-pressure: the backend is paused while the
    * client's write queue is full. A lighter relay than the general-purpose pipe.
    */
-  private static Future<Void> relay(HttpClientResponse resp, HttpServerResponse res) {
+  private static Future<Void> relay(
+      HttpClientResponse resp, HttpServerResponse res, io.sluice.gateway.server.ResponseTap tap) {
     Promise<Void> done = Promise.promise();
     resp.exceptionHandler(done::tryFail);
     res.exceptionHandler(
@@ -551,6 +552,9 @@ public final class HttpBackendHandler implements BackendHandler {
         });
     resp.handler(
         chunk -> {
+          if (tap != null) {
+            tap.write(chunk);
+          }
           res.write(chunk);
           if (res.writeQueueFull()) {
             resp.pause();

@@ -139,6 +139,15 @@ final class GatewayExchange implements Exchange {
   }
 
   @Override
+  public void onResponseSent(
+      long maxBodyBytes, io.vertx.core.Handler<io.sluice.api.SentResponse> done) {
+    if (ctx.tap == null) {
+      ctx.tap = new ResponseTap();
+    }
+    ctx.tap.listen(maxBodyBytes, done);
+  }
+
+  @Override
   public boolean responded() {
     return responded;
   }

@@ -241,6 +241,9 @@ final class GatewayVerticle extends VerticleBase {
       LoadShedder.release(
           ctx.permit, ctx.upstreamStartNanos != 0 && !ctx.coldStart, status, clientClosed);
     }
+    if (ctx.tap != null) {
+      ctx.tap.ended(res, status, !clientClosed);
+    }
     RouteMatch<CompiledRoute> match = ctx.match;
     (match != null && match.found() ? match.route().metrics() : runtime.metrics.unmatched())
         .ended(ctx.request.method().name(), status, nanos);

@@ -45,12 +45,15 @@ public final class Problems {
         "This path does not accept " + method + ".");
   }
 
-  /** Answers the request with a problem; does nothing if the response has already started. */
-  public static void send(
+  /**
+   * Answers the request with a problem; does nothing if the response has already started. Returns
+   * the body sent, or null when none was.
+   */
+  public static String send(
       HttpServerRequest req, Problem problem, String requestId, String traceId) {
     HttpServerResponse res = req.response();
     if (res.headWritten() || res.ended() || res.closed()) {
-      return;
+      return null;
     }
     res.setStatusCode(problem.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE)
@@ -61,8 +64,9 @@ public final class Problems {
     String json = problem.toJson(requestId, traceId);
     if (req.method() == HttpMethod.HEAD) {
       res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(json.length())).end();
-    } else {
-      res.end(json);
+      return null;
     }
+    res.end(json);
+    return json;
   }
 }

@@ -31,6 +31,9 @@ public final class RequestContext {
   io.sluice.gateway.resilience.GuardCall guardCall;
   com.netflix.concurrency.limits.Limiter.Listener permit;
 
+  /** The copy of the response for policies that asked to see it, or null (most requests). */
+  ResponseTap tap;
+
   RequestContext(HttpServerRequest request, String requestId, String peer, long startNanos) {
     this.request = request;
     this.requestId = requestId;
@@ -195,6 +198,9 @@ public final class RequestContext {
 
   private void end(
       io.vertx.core.http.HttpServerResponse res, int status, io.vertx.core.buffer.Buffer body) {
+    if (tap != null && status != 204 && status != 304) {
+      tap.write(body);
+    }
     if (status == 204 || status == 304) {
       res.end();
     } else if (request.method() == io.vertx.core.http.HttpMethod.HEAD) {
@@ -207,6 +213,14 @@ public final class RequestContext {
 
   /** Answers with a problem (if nothing was sent yet). */
   public void fail(io.sluice.api.Problem problem) {
-    Problems.send(request, problem, requestId, traceId());
+    String sent = Problems.send(request, problem, requestId, traceId());
+    if (tap != null && sent != null) {
+      tap.write(io.vertx.core.buffer.Buffer.buffer(sent));
+    }
+  }
+
+  /** Where the body of the response is copied for policies that asked to see it, or null. */
+  public ResponseTap tap() {
+    return tap;
   }
 }

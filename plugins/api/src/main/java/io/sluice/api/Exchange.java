@@ -1,5 +1,6 @@
 package io.sluice.api;
 
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.Map;
@@ -93,6 +94,17 @@ public interface Exchange {
    */
   default String traceId() {
     return null;
+  }
+
+  /**
+   * Asks to see the response once the request is over, whichever way it was made (the backend, a
+   * policy, the gateway's own error answer): {@code done} is called once, on the request's event
+   * loop, with the status, the headers and, when it was at most {@code maxBodyBytes} and sent
+   * whole, the body. For policies that keep responses (idempotency, caching); the body is copied
+   * only for them, as it streams. Call it from {@link Policy#onRequest}.
+   */
+  default void onResponseSent(long maxBodyBytes, Handler<SentResponse> done) {
+    throw new UnsupportedOperationException("this gateway cannot show sent responses");
   }
 
   /** Whether a policy has answered the request. */
