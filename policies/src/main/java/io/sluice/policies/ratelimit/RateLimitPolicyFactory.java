@@ -7,8 +7,7 @@ import io.sluice.api.PolicyFactory;
 import io.sluice.api.Units;
 import io.sluice.policies.Digests;
 import io.sluice.policies.Schemas;
-import io.vertx.core.AbstractVerticle;
-import io.vertx.core.Vertx;
+import io.sluice.policies.redis.RedisConnection;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -82,8 +81,10 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
               redis.getString("url"),
               url -> {
                 RedisStore s =
-                    new RedisStore(url, Units.duration(redis.getString("timeout")), BATCHING);
-                closeWith(context.vertx(), s);
+                    new RedisStore(
+                        RedisConnection.shared(
+                            context.vertx(), url, Units.duration(redis.getString("timeout"))),
+                        BATCHING);
                 RateLimitMetrics.observe(context.meter(), s);
                 return s;
               });
@@ -91,17 +92,6 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
     }
     LocalStore local = new LocalStore(limits, config.getInteger("maxKeys", DEFAULT_MAX_KEYS));
     return new RateLimiter(limits, key, namespace, local, null, deny);
-  }
-
-  /** Closes the Redis client (and its threads) when Vert.x closes. */
-  private static void closeWith(Vertx vertx, RedisStore store) {
-    vertx.deployVerticle(
-        new AbstractVerticle() {
-          @Override
-          public void stop() {
-            store.close();
-          }
-        });
   }
 
   private static List<String> keyParts(Object key) {

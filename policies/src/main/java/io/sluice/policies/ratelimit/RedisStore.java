@@ -10,14 +10,8 @@ import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
+import io.sluice.policies.redis.RedisConnection;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -32,21 +26,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Buckets in Redis, shared by every gateway that points at the same server: bucket4j's Lettuce
  * integration (compare-and-swap), over one Lettuce connection that pipelines every call (no call
- * waits for another's answer). Each call has {@code timeout}; a failed or late call is a store
- * failure, for the policy's fallback. Connects in the background and again after a failure; one log
- * line when Redis goes away and one when it is back, however many requests fall back between.
+ * waits for another's answer, {@link RedisConnection}). Each call has {@code timeout}; a failed or
+ * late call is a store failure, for the policy's fallback. One log line when Redis goes away and
+ * one when it is back, however many requests fall back between.
  */
 final class RedisStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
-  private static final long RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  private final RedisURI uri;
+  private final RedisConnection redis;
   private final String where;
   private final long timeoutMillis;
   private final boolean batching;
-  private final ClientResources resources;
-  private final RedisClient client;
   private final AtomicBoolean failing = new AtomicBoolean();
   private final LongAdder failures = new LongAdder();
   private final Cache<ByteBuffer, AsyncBucketProxy> buckets =
@@ -56,26 +47,13 @@ final class RedisStore {
           .executor(Runnable::run)
           .build();
   private volatile AsyncProxyManager<byte[]> proxies;
-  private volatile StatefulRedisConnection<byte[], byte[]> connection;
-  private volatile CompletableFuture<?> connecting;
-  private volatile long lastConnectNanos;
+  private volatile StatefulRedisConnection<byte[], byte[]> proxiesFor;
 
-  RedisStore(String url, Duration timeout, boolean batching) {
-    this.uri = RedisURI.create(url);
-    this.where = uri.getHost() + ":" + uri.getPort(); // never the password
-    this.timeoutMillis = timeout.toMillis();
+  RedisStore(RedisConnection redis, boolean batching) {
+    this.redis = redis;
+    this.where = redis.where();
+    this.timeoutMillis = redis.timeoutMillis();
     this.batching = batching;
-    this.resources =
-        DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).build();
-    this.client = RedisClient.create(resources, uri);
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            // While disconnected, fail at once instead of queueing until the timeout.
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(timeout))
-            .build());
-    connect();
   }
 
   /** host:port of the server (never the password). */
@@ -96,7 +74,9 @@ final class RedisStore {
   /** Takes one token from the bucket at {@code key}; fails when Redis does not answer in time. */
   CompletableFuture<VerboseResult<ConsumptionProbe>> consume(
       byte[] key, BucketConfiguration configuration) {
-    return attempt(key, configuration)
+    return redis
+        .get()
+        .thenCompose(c -> bucket(c, key, configuration).asVerbose().tryConsumeAndReturnRemaining(1))
         .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .whenComplete(
             (r, e) -> {
@@ -108,32 +88,45 @@ final class RedisStore {
             });
   }
 
-  private CompletableFuture<VerboseResult<ConsumptionProbe>> attempt(
-      byte[] key, BucketConfiguration configuration) {
+  /**
+   * One proxy per key, kept while the key is in use: bucket4j batches concurrent calls per proxy.
+   */
+  private AsyncBucketProxy bucket(
+      StatefulRedisConnection<byte[], byte[]> c, byte[] key, BucketConfiguration configuration) {
+    AsyncProxyManager<byte[]> p = proxies(c);
+    return buckets.get(
+        ByteBuffer.wrap(key),
+        k -> {
+          var builder = p.builder();
+          if (batching) {
+            // Concurrent requests for one key in this gateway share one compare-and-swap.
+            builder = builder.withOptimization(Optimizations.batching());
+          }
+          return builder.build(key, () -> CompletableFuture.completedFuture(configuration));
+        });
+  }
+
+  private AsyncProxyManager<byte[]> proxies(StatefulRedisConnection<byte[], byte[]> c) {
     AsyncProxyManager<byte[]> p = proxies;
-    if (p == null) {
-      connect();
-      CompletableFuture<?> c = connecting;
-      if (c == null || c.isDone()) {
-        return CompletableFuture.failedFuture(
-            new IllegalStateException("not connected to Redis at " + where));
-      }
-      // Connecting right now (at start, or Redis just came back): wait for it, within the timeout.
-      return c.thenCompose(x -> attempt(key, configuration));
+    if (p != null && proxiesFor == c) {
+      return p;
     }
-    // One proxy per key, kept while the key is in use: bucket4j batches concurrent calls per proxy.
-    AsyncBucketProxy bucket =
-        buckets.get(
-            ByteBuffer.wrap(key),
-            k -> {
-              var builder = p.builder();
-              if (batching) {
-                // Concurrent requests for one key in this gateway share one compare-and-swap.
-                builder = builder.withOptimization(Optimizations.batching());
-              }
-              return builder.build(key, () -> CompletableFuture.completedFuture(configuration));
-            });
-    return bucket.asVerbose().tryConsumeAndReturnRemaining(1);
+    synchronized (this) {
+      if (proxies == null || proxiesFor != c) {
+        buckets.invalidateAll();
+        proxies =
+            Bucket4jLettuce.casBasedBuilder(c)
+                .expirationAfterWrite(
+                    // A key lives until its bucket would be full again, then Redis drops it:
+                    // memory follows the active clients only.
+                    ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                        Duration.ofSeconds(10)))
+                .build()
+                .asAsync();
+        proxiesFor = c;
+      }
+      return proxies;
+    }
   }
 
   /** Counts a failed call; the first of an outage is logged. */
@@ -148,48 +141,5 @@ final class RedisStore {
               ? "no answer within " + timeoutMillis + "ms"
               : String.valueOf(cause.getMessage()));
     }
-  }
-
-  /** Connects in the background, at most once a second while there is no connection. */
-  private synchronized void connect() {
-    if (proxies != null || (connecting != null && !connecting.isDone())) {
-      return;
-    }
-    long now = System.nanoTime();
-    if (connecting != null && now - lastConnectNanos < RECONNECT_NANOS) {
-      return;
-    }
-    lastConnectNanos = now;
-    connecting =
-        client
-            .connectAsync(ByteArrayCodec.INSTANCE, uri)
-            .toCompletableFuture()
-            .whenComplete(
-                (c, e) -> {
-                  if (e != null) {
-                    return; // the calls waiting for it fail, and say so
-                  }
-                  connection = c;
-                  proxies =
-                      Bucket4jLettuce.casBasedBuilder(c)
-                          .expirationAfterWrite(
-                              // A key lives until its bucket would be full again, then Redis
-                              // drops it: memory follows the active clients only.
-                              ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
-                                  Duration.ofSeconds(10)))
-                          .build()
-                          .asAsync();
-                });
-  }
-
-  /** Closes the connection and Lettuce's threads. */
-  void close() {
-    StatefulRedisConnection<byte[], byte[]> c = connection;
-    if (c != null) {
-      c.closeAsync();
-    }
-    client
-        .shutdownAsync(0, 2, TimeUnit.SECONDS)
-        .whenComplete((v, e) -> resources.shutdown(0, 2, TimeUnit.SECONDS));
   }
 }
