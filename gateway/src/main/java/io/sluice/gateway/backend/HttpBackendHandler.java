@@ -504,6 +504,9 @@ public final class HttpBackendHandler implements BackendHandler {
         && ctx.request().version() != HttpVersion.HTTP_1_0) {
       res.setChunked(true);
     }
+    if (ctx.tap() != null) {
+      ctx.tap().head(res);
+    }
     Future<Void> relayed;
     if (ctx.hasResponseHooks()) {
       resp.pause();
@@ -562,16 +565,20 @@ public final class HttpBackendHandler implements BackendHandler {
           }
         });
     resp.endHandler(
-        v ->
-            res.end()
-                .onComplete(
-                    ar -> {
-                      if (ar.succeeded()) {
-                        done.tryComplete();
-                      } else {
-                        done.tryFail(ar.cause());
-                      }
-                    }));
+        v -> {
+          if (tap != null) {
+            tap.finish(res, res.getStatusCode());
+          }
+          res.end()
+              .onComplete(
+                  ar -> {
+                    if (ar.succeeded()) {
+                      done.tryComplete();
+                    } else {
+                      done.tryFail(ar.cause());
+                    }
+                  });
+        });
     return done.future();
   }
 

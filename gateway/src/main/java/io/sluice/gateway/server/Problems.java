@@ -46,14 +46,14 @@ public final class Problems {
   }
 
   /**
-   * Answers the request with a problem; does nothing if the response has already started. Returns
-   * the body sent, or null when none was.
+   * Answers the request with a problem; does nothing if the response has already started. The
+   * policies that asked to see the response ({@code tap}, or null) see it first.
    */
-  public static String send(
-      HttpServerRequest req, Problem problem, String requestId, String traceId) {
+  static void send(
+      HttpServerRequest req, Problem problem, String requestId, String traceId, ResponseTap tap) {
     HttpServerResponse res = req.response();
     if (res.headWritten() || res.ended() || res.closed()) {
-      return null;
+      return;
     }
     res.setStatusCode(problem.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE)
@@ -62,11 +62,17 @@ public final class Problems {
       res.putHeader(RequestIds.HEADER, requestId);
     }
     String json = problem.toJson(requestId, traceId);
-    if (req.method() == HttpMethod.HEAD) {
-      res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(json.length())).end();
-      return null;
+    boolean head = req.method() == HttpMethod.HEAD;
+    if (tap != null) {
+      if (!head) {
+        tap.write(io.vertx.core.buffer.Buffer.buffer(json));
+      }
+      tap.finish(res, problem.status());
     }
-    res.end(json);
-    return json;
+    if (head) {
+      res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(json.length())).end();
+    } else {
+      res.end(json);
+    }
   }
 }

@@ -198,8 +198,11 @@ public final class RequestContext {
 
   private void end(
       io.vertx.core.http.HttpServerResponse res, int status, io.vertx.core.buffer.Buffer body) {
-    if (tap != null && status != 204 && status != 304) {
-      tap.write(body);
+    if (tap != null) {
+      if (status != 204 && status != 304) {
+        tap.write(body);
+      }
+      tap.finish(res, status);
     }
     if (status == 204 || status == 304) {
       res.end();
@@ -213,10 +216,7 @@ public final class RequestContext {
 
   /** Answers with a problem (if nothing was sent yet). */
   public void fail(io.sluice.api.Problem problem) {
-    String sent = Problems.send(request, problem, requestId, traceId());
-    if (tap != null && sent != null) {
-      tap.write(io.vertx.core.buffer.Buffer.buffer(sent));
-    }
+    Problems.send(request, problem, requestId, traceId(), tap);
   }
 
   /** Where the body of the response is copied for policies that asked to see it, or null. */

@@ -20,26 +20,67 @@ public final class ResponseTap {
   private final List<Listener> listeners = new ArrayList<>(1);
   private long max;
   private Buffer body = Buffer.buffer();
+  private long written;
+  private long expected = -1;
+  private HttpServerResponse res;
 
   void listen(long maxBytes, Handler<SentResponse> done) {
     max = Math.max(max, maxBytes);
     listeners.add(new Listener(maxBytes, done));
   }
 
-  /** A piece of the body on its way to the client. */
-  public void write(Buffer chunk) {
-    if (body == null || chunk == null) {
-      return;
+  /**
+   * The response's head is set: a body of a known {@code Content-Length} is complete for the client
+   * with its last byte, before the gateway sees the end of what it relays, so the listeners are
+   * served when that byte is written.
+   */
+  public void head(HttpServerResponse res) {
+    this.res = res;
+    String cl = res.headers().get("content-length");
+    if (cl != null) {
+      try {
+        expected = Long.parseLong(cl.trim());
+      } catch (NumberFormatException e) {
+        expected = -1;
+      }
     }
-    if ((long) body.length() + chunk.length() > max) {
-      body = null; // larger than anyone wants
-      return;
-    }
-    body.appendBuffer(chunk);
   }
 
-  /** The request is over: every listener gets what was sent, once. */
+  /** A piece of the body on its way to the client: call it before writing the piece. */
+  public void write(Buffer chunk) {
+    if (chunk == null) {
+      return;
+    }
+    written += chunk.length();
+    if (body != null) {
+      if ((long) body.length() + chunk.length() > max) {
+        body = null; // larger than anyone wants
+      } else {
+        body.appendBuffer(chunk);
+      }
+    }
+    if (res != null && expected >= 0 && written >= expected) {
+      finish(res, res.getStatusCode());
+    }
+  }
+
+  /**
+   * The gateway is about to end the response, whole: every listener gets it now, before the client
+   * can see the end and send its next request.
+   */
+  public void finish(HttpServerResponse res, int status) {
+    deliver(res, status, true);
+  }
+
+  /** The request is over: listeners not served yet (the response was cut short) get that. */
   void ended(HttpServerResponse res, int status, boolean complete) {
+    deliver(res, status, false);
+  }
+
+  private void deliver(HttpServerResponse res, int status, boolean complete) {
+    if (listeners.isEmpty()) {
+      return;
+    }
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(res.headers());
     for (Listener l : listeners) {
       Buffer b = complete && body != null && body.length() <= l.max() ? body.copy() : null;

@@ -97,10 +97,12 @@ public interface Exchange {
   }
 
   /**
-   * Asks to see the response once the request is over, whichever way it was made (the backend, a
-   * policy, the gateway's own error answer): {@code done} is called once, on the request's event
-   * loop, with the status, the headers and, when it was at most {@code maxBodyBytes} and sent
-   * whole, the body. For policies that keep responses (idempotency, caching); the body is copied
+   * Asks to see the response, whichever way it was made (the backend, a policy, the gateway's own
+   * error answer): {@code done} is called once, on the request's event loop, with the status, the
+   * headers and, when it was at most {@code maxBodyBytes} and sent whole, the body. It is called as
+   * the last byte goes out, before the client can see the end and send its next request (so a
+   * response kept there is found by that request), or, when the response was cut short, when the
+   * request is over. For policies that keep responses (idempotency, caching); the body is copied
    * only for them, as it streams. Call it from {@link Policy#onRequest}.
    */
   default void onResponseSent(long maxBodyBytes, Handler<SentResponse> done) {

@@ -12,6 +12,7 @@ import io.sluice.api.Problem;
 import io.sluice.api.SentResponse;
 import io.sluice.api.Units;
 import io.sluice.policies.Schemas;
+import io.sluice.policies.redis.RedisConnection;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -65,6 +66,13 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
           "Unprocessable Content",
           "This Idempotency-Key was used for a different request.");
 
+  static final Problem UNAVAILABLE =
+      Problem.of(
+          503,
+          "idempotency-store-unavailable",
+          "Service Unavailable",
+          "Idempotent requests cannot be checked right now; retry shortly.");
+
   /** Response headers that belong to one exchange, not to the stored response. */
   private static final Set<String> NOT_STORED =
       Set.of(
@@ -117,13 +125,27 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
       byOutcome[o.ordinal()] = Attributes.of(ROUTE, context.routeId(), OUTCOME, o.label);
       counter.add(0, byOutcome[o.ordinal()]);
     }
+    IdempotencyStore store;
+    if ("redis".equals(config.getString("store", "local"))) {
+      JsonObject redis = context.gatewaySettings().getJsonObject("redis");
+      if (redis == null) {
+        throw new IllegalArgumentException(
+            "store: redis needs the Redis server in gateway.redis (url)");
+      }
+      store =
+          new RedisIdempotencyStore(
+              context.vertx(),
+              RedisConnection.shared(
+                  context.vertx(),
+                  redis.getString("url"),
+                  Units.duration(redis.getString("timeout"))),
+              ttl,
+              lock);
+    } else {
+      store = new LocalIdempotencyStore(maxSize, ttl, lock);
+    }
     return new Idempotency(
-        new LocalIdempotencyStore(maxSize, ttl, lock),
-        config.getBoolean("required", false),
-        methods,
-        maxResponse,
-        counter,
-        byOutcome);
+        store, config.getBoolean("required", false), methods, maxResponse, counter, byOutcome);
   }
 
   private static long size(Object v, long dflt) {
@@ -148,7 +170,7 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
   }
 
   static final class Idempotency implements Policy {
-    private final LocalIdempotencyStore store;
+    private final IdempotencyStore store;
     private final boolean required;
     private final Set<String> methods;
     private final long maxResponse;
@@ -156,7 +178,7 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
     private final Attributes[] byOutcome;
 
     Idempotency(
-        LocalIdempotencyStore store,
+        IdempotencyStore store,
         boolean required,
         Set<String> methods,
         long maxResponse,
@@ -194,23 +216,37 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
       }
       String scoped = scope(ex.routeId(), ex.principal(), key);
       String fingerprint = fingerprint(ex);
-      LocalIdempotencyStore.Claim claim = store.begin(scoped, fingerprint);
-      if (claim instanceof LocalIdempotencyStore.Owner) {
+      return store
+          .begin(scoped, fingerprint)
+          .transform(
+              ar -> {
+                if (ar.failed()) {
+                  ex.respond(
+                      UNAVAILABLE, MultiMap.caseInsensitiveMultiMap().add("Retry-After", "1"));
+                } else {
+                  claimed(ex, scoped, fingerprint, ar.result());
+                }
+                return Future.succeededFuture();
+              });
+    }
+
+    private void claimed(
+        Exchange ex, String scoped, String fingerprint, IdempotencyStore.Claim claim) {
+      if (claim instanceof IdempotencyStore.Owner) {
         count(Outcome.FIRST);
         ex.onResponseSent(maxResponse, sent -> finished(scoped, fingerprint, sent));
-      } else if (claim instanceof LocalIdempotencyStore.Replay r) {
+      } else if (claim instanceof IdempotencyStore.Replay r) {
         count(Outcome.REPLAYED);
         MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(r.response().headers());
         headers.set(REPLAYED, "true");
         ex.respond(r.response().status(), headers, r.response().body().copy());
-      } else if (claim instanceof LocalIdempotencyStore.InFlight) {
+      } else if (claim instanceof IdempotencyStore.InFlight) {
         count(Outcome.IN_FLIGHT);
         ex.respond(IN_FLIGHT, MultiMap.caseInsensitiveMultiMap().add("Retry-After", "1"));
       } else {
         count(Outcome.MISMATCH);
         ex.respond(REUSED);
       }
-      return Future.succeededFuture();
     }
 
     /**
@@ -224,7 +260,7 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
           sent.complete() && sent.body() != null && s < 500 && s != 408 && s != 409 && s != 429;
       if (!keep) {
         count(Outcome.NOT_STORED);
-        store.release(key);
+        store.release(key, fingerprint);
         return;
       }
       MultiMap headers = MultiMap.caseInsensitiveMultiMap();

@@ -3,6 +3,7 @@ package io.sluice.policies.idempotency;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -11,22 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * expires after the lock timeout (a crashed request does not hold its key for ever), a finished one
  * after the ttl. Thread-safe: every change is one atomic compute on the key.
  */
-final class LocalIdempotencyStore {
-
-  /** What {@link #begin} found. */
-  sealed interface Claim permits Owner, InFlight, Mismatch, Replay {}
-
-  /** The key is new: this request runs, and must {@link #complete} or {@link #release} it. */
-  record Owner() implements Claim {}
-
-  /** The first request with this key is still running. */
-  record InFlight() implements Claim {}
-
-  /** The key was used with another payload. */
-  record Mismatch() implements Claim {}
-
-  /** The first request's response. */
-  record Replay(StoredResponse response) implements Claim {}
+final class LocalIdempotencyStore implements IdempotencyStore {
 
   private sealed interface Entry permits Running, Done {
     String fingerprint();
@@ -66,7 +52,8 @@ final class LocalIdempotencyStore {
             .build();
   }
 
-  Claim begin(String key, String fingerprint) {
+  @Override
+  public Future<Claim> begin(String key, String fingerprint) {
     AtomicReference<Claim> claim = new AtomicReference<>();
     entries
         .asMap()
@@ -86,14 +73,16 @@ final class LocalIdempotencyStore {
               }
               return e;
             });
-    return claim.get();
+    return Future.succeededFuture(claim.get());
   }
 
-  void complete(String key, String fingerprint, StoredResponse response) {
+  @Override
+  public void complete(String key, String fingerprint, StoredResponse response) {
     entries.asMap().put(key, new Done(fingerprint, response));
   }
 
-  void release(String key) {
+  @Override
+  public void release(String key, String fingerprint) {
     entries.asMap().computeIfPresent(key, (k, e) -> e instanceof Running ? null : e);
   }
 }
