@@ -366,6 +366,7 @@ class LambdaTest {
   void functionErrorsAndThrottlesOpenTheCircuit() {
     assertThat(sluice.client().get("/breaking").status()).isEqualTo(502);
     assertThat(sluice.client().get("/breaking").status()).isEqualTo(502);
+    awaitOpen("breaking"); // the breaker counts the answer just after it is sent
     int calls = lambda.invocations("error").size();
     TestResponse open = sluice.client().get("/breaking");
     assertThat(open.status()).isEqualTo(503);
@@ -376,11 +377,21 @@ class LambdaTest {
     try {
       assertThat(sluice.client().get("/throttled-breaking").status()).isEqualTo(503);
       assertThat(sluice.client().get("/throttled-breaking").status()).isEqualTo(503);
+      awaitOpen("throttledBreaking");
       int throttledCalls = lambda.invocations("throttled").size();
       assertThat(sluice.client().get("/throttled-breaking").status()).isEqualTo(503);
       assertThat(lambda.invocations("throttled").size()).isEqualTo(throttledCalls);
     } finally {
       lambda.throttle(0);
     }
+  }
+
+  private static void awaitOpen(String backend) {
+    io.sluice.testkit.Await.until(
+        () ->
+            Metrics.parse(sluice.admin().get("/metrics").body())
+                    .value("sluice_backend_circuit_state", "backend", backend)
+                == 2,
+        5);
   }
 }
