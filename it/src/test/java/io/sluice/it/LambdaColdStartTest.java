@@ -142,17 +142,18 @@ class LambdaColdStartTest {
 
   @Test
   void pingsStopWhileTheCircuitIsOpen() {
-    Await.until(() -> pings("failing").size() >= 1, 5);
     // Failed pings do not open the circuit; a client's failure does.
-    assertThat(
+    Await.until(
+        () ->
             scrape()
-                .value(
-                    "sluice_lambda_warm_pings_total",
-                    "backend",
-                    "failing",
-                    "outcome",
-                    "function_error"))
-        .isPositive();
+                    .value(
+                        "sluice_lambda_warm_pings_total",
+                        "backend",
+                        "failing",
+                        "outcome",
+                        "function_error")
+                >= 1,
+        5);
     assertThat(sluice.client().get("/failing").status()).isEqualTo(502);
     int sent = pings("failing").size();
     Await.until(
@@ -175,5 +176,43 @@ class LambdaColdStartTest {
         .filter(i -> "sluice-warmer".equals(i.event().getString("source")))
         .filter(i -> backend.equals(i.event().getString("backend")))
         .toList();
+  }
+
+  @Test
+  void aFailedStartStopsItsKeepWarmPings() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      io.sluice.gateway.config.SluiceConfig config =
+          new io.sluice.gateway.config.ConfigLoader(k -> null)
+              .load(
+                  "routes.yaml",
+                  null,
+                  """
+                  gateway:
+                    listen: { host: 127.0.0.1, port: %d }
+                    admin: { host: 127.0.0.1, port: 0 }
+                  backends:
+                    leaky:
+                      type: lambda
+                      function: "cold:leaky"
+                      region: eu-west-1
+                      endpoint: "%s"
+                      warm: { every: 1s }
+                  routes:
+                    - { id: r, match: { path: /r }, backend: leaky }
+                  """
+                      .formatted(taken.getLocalPort(), lambda.url()));
+      io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+      try {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> Await.result(io.sluice.gateway.server.Gateway.start(vertx, config, 1), 10))
+            .hasMessageContaining("Address already in use");
+        int sent = pings("leaky").size();
+        Thread.sleep(2_500); // two intervals, and the first round's second
+        assertThat(pings("leaky").size()).isLessThanOrEqualTo(sent + 1);
+      } finally {
+        vertx.close();
+      }
+    }
   }
 }

@@ -64,8 +64,10 @@ public final class Gateway {
       close(vertx, telemetry);
       throw e;
     }
+    // A failed start takes down what it had started: listeners, the admin server, health checks,
+    // SDK clients and keep-warm timers, telemetry.
     return gw.doStart(Math.max(1, instances))
-        .recover(e -> close(vertx, telemetry).transform(ar -> Future.failedFuture(e)))
+        .recover(e -> gw.shutdown().transform(ar -> Future.failedFuture(e)))
         .map(gw);
   }
 
