@@ -99,6 +99,43 @@ class CliTest {
   }
 
   @Test
+  void validateMakesThePoliciesToo() throws Exception {
+    Path file = dir.resolve("policies.yaml");
+    Files.writeString(
+        file,
+        """
+        gateway:
+          redis: { url: "redis://127.0.0.1:1" }
+        backends:
+          api: { type: mock }
+        routes:
+          - id: orders
+            match: { path: /orders }
+            backend: api
+            policies:
+              - validate: { body: { schema: { type: integr } } }
+          - id: limited
+            match: { path: /limited }
+            backend: api
+            policies:
+              - rate-limit: { store: redis, limits: [ { requests: 1, per: 1s } ] }
+              - idempotency: { store: redis }
+        """);
+    long t0 = System.nanoTime();
+    Result r = sluice("validate", "--config", file.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            file
+                + ":10:19 routes[0].policies[0].validate: the body schema is not a valid JSON"
+                + " Schema (2020-12)")
+        .contains("1 error(s)")
+        .doesNotContain("Redis at"); // check-only: no connection was tried
+    assertThat(r.out()).doesNotContain("OK");
+    assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(20_000);
+  }
+
+  @Test
   void validatePrintsWarningsButAcceptsTheFile() throws Exception {
     Path file = dir.resolve("long.yaml");
     Files.writeString(

@@ -59,11 +59,27 @@ public final class PolicyChain {
       io.opentelemetry.api.metrics.Meter meter,
       List<PolicySpec> global,
       List<PolicySpec> route) {
+    return create(vertx, baseDir, routeId, settings, meter, global, route, false);
+  }
+
+  /**
+   * The same; {@code checkOnly}: the policies are made to check their config and will see no
+   * request ({@code sluice validate}).
+   */
+  public static PolicyChain create(
+      Vertx vertx,
+      Path baseDir,
+      String routeId,
+      JsonObject settings,
+      io.opentelemetry.api.metrics.Meter meter,
+      List<PolicySpec> global,
+      List<PolicySpec> route,
+      boolean checkOnly) {
     List<Spec> ordered = order(global, route);
     if (ordered.isEmpty()) {
       return EMPTY;
     }
-    PolicyContext context = new Context(vertx, baseDir, routeId, settings, meter);
+    PolicyContext context = new Context(vertx, baseDir, routeId, settings, meter, checkOnly);
     List<Link> links = new ArrayList<>();
     for (Spec s : ordered) {
       Policy p;
@@ -122,7 +138,8 @@ public final class PolicyChain {
       Path baseDir,
       String routeId,
       JsonObject settings,
-      io.opentelemetry.api.metrics.Meter meter)
+      io.opentelemetry.api.metrics.Meter meter,
+      boolean checkOnly)
       implements PolicyContext {
     @Override
     public JsonObject gatewaySettings() {

@@ -32,6 +32,15 @@ public interface PolicyContext {
   }
 
   /**
+   * True when the policy is created only to check its config ({@code sluice validate}): it will
+   * never see a request, so start nothing (no fetches, connections or timers); still throw {@link
+   * IllegalArgumentException} for a config that cannot work.
+   */
+  default boolean checkOnly() {
+    return false;
+  }
+
+  /**
    * The gateway's OpenTelemetry meter: instruments made here are exported with the gateway's own
    * metrics (Prometheus text on the admin port's {@code /metrics}, and OTLP when configured).
    *

@@ -132,6 +132,9 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
         throw new IllegalArgumentException(
             "store: redis needs the Redis server in gateway.redis (url)");
       }
+    }
+    if ("redis".equals(config.getString("store", "local")) && !context.checkOnly()) {
+      JsonObject redis = context.gatewaySettings().getJsonObject("redis");
       store =
           new RedisIdempotencyStore(
               context.vertx(),

@@ -128,6 +128,16 @@ public final class JwtPolicyFactory implements PolicyFactory {
       throw new IllegalArgumentException("jwks.refresh: shorter than jwks.minRefetch");
     }
     // Routes naming the same URL share one source (the first one's settings).
+    if (context.checkOnly()) {
+      return new JwksSource(
+          vertx,
+          client(vertx),
+          url,
+          refresh,
+          minRefetch,
+          timeout,
+          context.meter().counterBuilder("sluice.jwks.fetches").build());
+    }
     return sources.computeIfAbsent(
         url,
         u ->

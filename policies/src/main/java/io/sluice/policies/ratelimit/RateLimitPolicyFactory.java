@@ -76,6 +76,10 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
         throw new IllegalArgumentException(
             "store: redis needs the Redis server in gateway.redis (url)");
       }
+      if (context.checkOnly()) {
+        // Checked, not run: no connection to Redis.
+        return new RateLimiter(limits, key, namespace, new LocalStore(limits, 1), null, deny);
+      }
       RedisStore store =
           stores.computeIfAbsent(
               redis.getString("url"),
