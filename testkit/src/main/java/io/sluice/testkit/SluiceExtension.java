@@ -220,7 +220,8 @@ public final class SluiceExtension
             g.accessLog(),
             g.drainTimeout(),
             g.redis(),
-            g.loadShedding());
+            g.loadShedding(),
+            g.cacheMaxSize());
     return new SluiceConfig(
         c.source(),
         c.baseDir(),

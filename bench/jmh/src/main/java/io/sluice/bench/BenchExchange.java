@@ -18,6 +18,7 @@ final class BenchExchange implements Exchange {
   Map<String, String> pathParams = Map.of();
   Buffer body;
   String method = "GET";
+  String rawQuery;
   io.vertx.core.Handler<io.sluice.api.SentResponse> sent;
 
   BenchExchange() {
@@ -47,7 +48,7 @@ final class BenchExchange implements Exchange {
 
   @Override
   public String rawQuery() {
-    return null;
+    return rawQuery;
   }
 
   @Override

@@ -270,7 +270,8 @@ public final class ConfigLoader {
                   g.path("redis").path("url").asText(),
                   duration(g.path("redis"), "timeout", DEFAULT_REDIS_TIMEOUT))
               : null,
-          loadShedding(g.path("loadShedding"), "/gateway/loadShedding"));
+          loadShedding(g.path("loadShedding"), "/gateway/loadShedding"),
+          size(g.path("cache"), "maxSize", "/gateway/cache/maxSize", 64L * 1024 * 1024));
     }
 
     private LoadShedding loadShedding(JsonNode s, String pointer) {

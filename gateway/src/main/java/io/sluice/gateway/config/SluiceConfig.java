@@ -51,7 +51,8 @@ public record SluiceConfig(
       boolean accessLog,
       Duration drainTimeout,
       Redis redis,
-      LoadShedding loadShedding) {
+      LoadShedding loadShedding,
+      long cacheMaxSize) {
     public Gateway {
       trustedProxies = List.copyOf(trustedProxies);
     }

@@ -120,9 +120,10 @@ public final class PolicyChain {
     return hasResponseHooks;
   }
 
-  /** What of the gateway section policies may read: {@code redis}. */
+  /** What of the gateway section policies may read: {@code redis}, {@code cache}. */
   public static JsonObject settings(SluiceConfig.Gateway gateway) {
     JsonObject s = new JsonObject();
+    s.put("cache", new JsonObject().put("maxSize", gateway.cacheMaxSize()));
     if (gateway.redis() != null) {
       s.put(
           "redis",

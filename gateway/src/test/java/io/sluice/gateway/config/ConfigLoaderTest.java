@@ -621,8 +621,8 @@ class ConfigLoaderTest {
             """);
     assertThat(e)
         .containsExactly(
-            "routes.yaml:4:5 policies[0].corz: unknown policy 'corz' (known: api-key, cors, headers, idempotency, ip-filter, jwt, rate-limit, request-size, validate)",
-            "routes.yaml:10:9 routes[0].policies[0].headerz: unknown policy 'headerz' (known: api-key, cors, headers, idempotency, ip-filter, jwt, rate-limit, request-size, validate)");
+            "routes.yaml:4:5 policies[0].corz: unknown policy 'corz' (known: api-key, cache, cors, headers, idempotency, ip-filter, jwt, rate-limit, request-size, validate)",
+            "routes.yaml:10:9 routes[0].policies[0].headerz: unknown policy 'headerz' (known: api-key, cache, cors, headers, idempotency, ip-filter, jwt, rate-limit, request-size, validate)");
   }
 
   @Test

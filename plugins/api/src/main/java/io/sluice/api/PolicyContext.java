@@ -24,8 +24,8 @@ public interface PolicyContext {
 
   /**
    * Gateway-wide settings that policies share, from the route file's {@code gateway:} section:
-   * {@code redis} ({@code url}, {@code timeout} such as "100ms") when the file sets one. A copy;
-   * empty when there is nothing.
+   * {@code redis} ({@code url}, {@code timeout} such as "100ms") when the file sets one, and {@code
+   * cache} ({@code maxSize} in bytes). A copy.
    */
   default JsonObject gatewaySettings() {
     return new JsonObject();

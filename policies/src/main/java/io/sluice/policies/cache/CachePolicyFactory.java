@@ -1,0 +1,420 @@
+package io.sluice.policies.cache;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.sluice.api.Exchange;
+import io.sluice.api.Phase;
+import io.sluice.api.Policy;
+import io.sluice.api.PolicyContext;
+import io.sluice.api.PolicyFactory;
+import io.sluice.api.SentResponse;
+import io.sluice.api.Units;
+import io.sluice.policies.Schemas;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * {@code cache}: answers GET and HEAD from stored responses, so that a repeat does not reach (and
+ * is not paid for at) the backend. One store for the gateway ({@code gateway.cache.maxSize},
+ * bytes).
+ *
+ * <pre>{@code
+ * - cache: { ttl: 30s, vary: [ Accept, Accept-Language ], perPrincipal: false }
+ * }</pre>
+ *
+ * <p>RFC 9111 as a shared cache: the response's Cache-Control decides ({@code no-store}, {@code
+ * private}, {@code no-cache} are not stored; {@code s-maxage}, then {@code max-age}, then {@code
+ * ttl} say how long), {@code Vary} picks variants ({@code *} is not stored), a {@code Set-Cookie}
+ * is never stored, a request's {@code no-cache} or {@code max-age=0} goes to the backend (and the
+ * answer is stored), {@code no-store} bypasses. A request with credentials is answered from, or
+ * stored into, the shared store only for responses marked {@code public} or {@code s-maxage},
+ * unless {@code perPrincipal} keys entries by principal. Concurrent misses of one key make one
+ * backend request. Responses carry {@code Age} and {@code X-Cache: HIT|MISS}.
+ */
+public final class CachePolicyFactory implements PolicyFactory {
+
+  static final String X_CACHE = "X-Cache";
+
+  /** Headers that belong to one exchange, not to the stored response. */
+  private static final Set<String> NOT_STORED =
+      Set.of(
+          "x-request-id",
+          "x-cache",
+          "age",
+          "content-length",
+          "transfer-encoding",
+          "connection",
+          "keep-alive",
+          "traceparent",
+          "tracestate");
+
+  private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("route");
+  private static final AttributeKey<String> RESULT = AttributeKey.stringKey("result");
+  private static final io.sluice.api.AttributeKey<Boolean> MISSED =
+      io.sluice.api.AttributeKey.of("sluice.cache.missed");
+
+  @Override
+  public String name() {
+    return "cache";
+  }
+
+  @Override
+  public Phase phase() {
+    return Phase.CACHE;
+  }
+
+  @Override
+  public String configSchema() {
+    return Schemas.load(CachePolicyFactory.class, "cache");
+  }
+
+  @Override
+  public Policy create(JsonObject config, PolicyContext context) {
+    long maxSize =
+        context
+            .gatewaySettings()
+            .getJsonObject("cache", new JsonObject())
+            .getLong("maxSize", 64L << 20);
+    List<String> vary = new ArrayList<>();
+    JsonArray v = config.getJsonArray("vary");
+    if (v != null) {
+      v.forEach(x -> vary.add(((String) x).toLowerCase(Locale.ROOT)));
+    }
+    Set<Integer> statuses =
+        config.getJsonArray("statuses") == null
+            ? Set.of(200)
+            : config.getJsonArray("statuses").stream()
+                .map(x -> ((Number) x).intValue())
+                .collect(Collectors.toUnmodifiableSet());
+    LongCounter lookups =
+        context
+            .meter()
+            .counterBuilder("sluice.cache.lookups")
+            .setDescription("GET and HEAD requests on cached routes, by result.")
+            .build();
+    Attributes[] byResult = new Attributes[Result.values().length];
+    for (Result r : Result.values()) {
+      byResult[r.ordinal()] = Attributes.of(ROUTE, context.routeId(), RESULT, r.label);
+      lookups.add(0, byResult[r.ordinal()]);
+    }
+    ResponseCache store =
+        context.checkOnly()
+            ? null
+            : ResponseCache.shared(context.vertx(), maxSize, context.meter());
+    return new CachePolicy(
+        store,
+        context.routeId(),
+        Units.duration(config.getString("ttl", "60s")),
+        List.copyOf(vary),
+        config.getBoolean("perPrincipal", false),
+        statuses,
+        Units.size(String.valueOf(config.getValue("maxEntrySize", "1MiB"))),
+        Units.duration(config.getString("coalesceTimeout", "10s")).toMillis(),
+        lookups,
+        byResult);
+  }
+
+  enum Result {
+    HIT("hit"),
+    MISS("miss"),
+    COALESCED("coalesced"),
+    BYPASS("bypass");
+
+    final String label;
+
+    Result(String label) {
+      this.label = label;
+    }
+  }
+
+  static final class CachePolicy implements Policy {
+    private final ResponseCache store;
+    private final String route;
+    private final long ttlMillis;
+    private final List<String> vary;
+    private final boolean perPrincipal;
+    private final Set<Integer> statuses;
+    private final long maxEntry;
+    private final long coalesceMillis;
+    private final LongCounter lookups;
+    private final Attributes[] byResult;
+
+    CachePolicy(
+        ResponseCache store,
+        String route,
+        Duration ttl,
+        List<String> vary,
+        boolean perPrincipal,
+        Set<Integer> statuses,
+        long maxEntry,
+        long coalesceMillis,
+        LongCounter lookups,
+        Attributes[] byResult) {
+      this.store = store;
+      this.route = route;
+      this.ttlMillis = ttl.toMillis();
+      this.vary = vary;
+      this.perPrincipal = perPrincipal;
+      this.statuses = statuses;
+      this.maxEntry = maxEntry;
+      this.coalesceMillis = coalesceMillis;
+      this.lookups = lookups;
+      this.byResult = byResult;
+    }
+
+    @Override
+    public Future<Void> onRequest(Exchange ex) {
+      String method = ex.method();
+      boolean get = method.equals("GET");
+      if (!get && !method.equals("HEAD")) {
+        if (!method.equals("OPTIONS") && !method.equals("TRACE")) {
+          invalidateOnSuccess(ex); // RFC 9111 4.4: an unsafe method makes the entry stale
+        }
+        return Future.succeededFuture();
+      }
+      CacheControl cc = CacheControl.parse(ex.requestHeaders().getAll("cache-control"));
+      if (cc.noStore()) {
+        count(Result.BYPASS);
+        return Future.succeededFuture();
+      }
+      boolean credentials = credentials(ex);
+      String primary = primaryKey(ex);
+      boolean revalidate = cc.noCache() || cc.maxAge() == 0;
+      if (!revalidate) {
+        CachedResponse hit = lookup(ex, primary, credentials);
+        if (hit != null) {
+          count(Result.HIT);
+          answer(ex, hit);
+          return Future.succeededFuture();
+        }
+      }
+      if (!get) {
+        count(Result.MISS); // a HEAD miss goes on; HEAD answers have no body to store
+        ex.attribute(MISSED, true);
+        return Future.succeededFuture();
+      }
+      String flightKey = primary + "\n" + variantValues(ex, vary);
+      Future<CachedResponse> waiting = revalidate ? null : store.join(flightKey, coalesceMillis);
+      if (waiting == null) {
+        count(Result.MISS);
+        leadMiss(ex, primary, credentials, flightKey, revalidate);
+        return Future.succeededFuture();
+      }
+      return waiting.compose(
+          landed -> {
+            if (landed != null
+                && (!credentials || perPrincipal || landed.shareableWithCredentials())) {
+              count(Result.COALESCED);
+              answer(ex, landed);
+            } else {
+              count(Result.MISS);
+              ex.attribute(MISSED, true);
+              ex.onResponseSent(maxEntry, sent -> store(ex, primary, credentials, sent));
+            }
+            return Future.succeededFuture();
+          });
+    }
+
+    private void leadMiss(
+        Exchange ex, String primary, boolean credentials, String flightKey, boolean revalidate) {
+      ex.attribute(MISSED, true);
+      ex.onResponseSent(
+          maxEntry,
+          sent -> {
+            CachedResponse stored = store(ex, primary, credentials, sent);
+            if (!revalidate) {
+              store.land(flightKey, stored);
+            }
+          });
+    }
+
+    @Override
+    public Future<Void> onResponse(Exchange ex) {
+      if (Boolean.TRUE.equals(ex.attribute(MISSED))) {
+        ex.responseHeaders().set(X_CACHE, "MISS");
+      }
+      return Future.succeededFuture();
+    }
+
+    private CachedResponse lookup(Exchange ex, String primary, boolean credentials) {
+      Object found = store.get(primary);
+      if (found instanceof ResponseCache.Variants variants) {
+        found = store.get(primary + "\n" + variantValues(ex, variants.headers()));
+      }
+      if (!(found instanceof CachedResponse r) || !r.fresh(System.currentTimeMillis())) {
+        return null;
+      }
+      if (credentials && !perPrincipal && !r.shareableWithCredentials()) {
+        return null;
+      }
+      return r;
+    }
+
+    private void answer(Exchange ex, CachedResponse r) {
+      MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(r.headers());
+      headers.set("Age", String.valueOf(r.ageSeconds(System.currentTimeMillis())));
+      headers.set(X_CACHE, "HIT");
+      ex.respond(r.status(), headers, r.body());
+    }
+
+    /** Keeps the response when the rules allow it; returns it, or null. */
+    private CachedResponse store(
+        Exchange ex, String primary, boolean credentials, SentResponse sent) {
+      if (!sent.complete() || sent.body() == null || !statuses.contains(sent.status())) {
+        return null;
+      }
+      MultiMap h = sent.headers();
+      if (h.contains("set-cookie")) {
+        return null;
+      }
+      CacheControl cc = CacheControl.parse(h.getAll("cache-control"));
+      boolean principalKeyed = perPrincipal && ex.principal() != null;
+      if (cc.noStore() || cc.noCache() || (cc.isPrivate() && !principalKeyed)) {
+        return null;
+      }
+      boolean shareable = cc.isPublic() || cc.sMaxAge() >= 0;
+      if (credentials && !perPrincipal && !shareable) {
+        return null;
+      }
+      List<String> responseVary = varyOf(h);
+      if (responseVary == null) {
+        return null; // Vary: *
+      }
+      long freshness =
+          cc.sMaxAge() >= 0
+              ? cc.sMaxAge() * 1000
+              : cc.maxAge() >= 0 ? cc.maxAge() * 1000 : ttlMillis;
+      long initialAge = age(h.get("age"));
+      long fresh = freshness - initialAge * 1000;
+      if (fresh <= 0) {
+        return null;
+      }
+      MultiMap kept = MultiMap.caseInsensitiveMultiMap();
+      h.forEach(
+          e -> {
+            if (!NOT_STORED.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+              kept.add(e.getKey(), e.getValue());
+            }
+          });
+      CachedResponse r =
+          new CachedResponse(
+              sent.status(),
+              kept,
+              sent.body(),
+              System.currentTimeMillis(),
+              initialAge,
+              fresh,
+              shareable,
+              route);
+      if (responseVary.isEmpty()) {
+        store.put(primary, r);
+      } else {
+        store.put(primary, new ResponseCache.Variants(responseVary));
+        store.put(primary + "\n" + variantValues(ex, responseVary), r);
+      }
+      return r;
+    }
+
+    /** After a successful unsafe request, the entries of its URL are dropped. */
+    private void invalidateOnSuccess(Exchange ex) {
+      String primary = primaryKey(ex);
+      ex.onResponseSent(
+          0,
+          sent -> {
+            if (sent.status() < 400) {
+              store.remove(primary);
+            }
+          });
+    }
+
+    /**
+     * Host, path, the query with its parameters in order, the configured vary headers, and the
+     * principal when entries are per principal. Method-independent: HEAD reads GET's entries.
+     */
+    private String primaryKey(Exchange ex) {
+      StringBuilder sb = new StringBuilder(128).append(route).append('\n');
+      String host = ex.requestHeaders().get("host");
+      sb.append(host == null ? "" : host.toLowerCase(Locale.ROOT)).append('\n');
+      sb.append(ex.path()).append('?').append(normalizedQuery(ex.rawQuery())).append('\n');
+      sb.append(variantValues(ex, vary));
+      if (perPrincipal) {
+        sb.append('\n').append(ex.principal() == null ? "-" : "p:" + ex.principal());
+      }
+      return sb.toString();
+    }
+
+    private static String variantValues(Exchange ex, List<String> headers) {
+      if (headers.isEmpty()) {
+        return "";
+      }
+      StringBuilder sb = new StringBuilder();
+      for (String name : headers) {
+        List<String> values = ex.requestHeaders().getAll(name);
+        sb.append(name).append('=').append(String.join(",", values).trim()).append('\u0001');
+      }
+      return sb.toString();
+    }
+
+    /** The response's Vary names, lower case and sorted; null for {@code Vary: *}. */
+    static List<String> varyOf(MultiMap headers) {
+      TreeSet<String> names = new TreeSet<>();
+      for (String v : headers.getAll("vary")) {
+        for (String n : v.split(",")) {
+          String t = n.trim().toLowerCase(Locale.ROOT);
+          if (t.equals("*")) {
+            return null;
+          }
+          if (!t.isEmpty()) {
+            names.add(t);
+          }
+        }
+      }
+      return List.copyOf(names);
+    }
+
+    /** The query's parameters sorted (as sent, still encoded): ?b=2&a=1 and ?a=1&b=2 are one. */
+    static String normalizedQuery(String raw) {
+      if (raw == null || raw.isEmpty()) {
+        return "";
+      }
+      String[] parts = raw.split("&");
+      Arrays.sort(parts);
+      return String.join("&", parts);
+    }
+
+    private static boolean credentials(Exchange ex) {
+      return ex.requestHeaders().contains("authorization") || ex.principal() != null;
+    }
+
+    private static long age(String value) {
+      if (value == null) {
+        return 0;
+      }
+      try {
+        return Math.max(0, Long.parseLong(value.trim()));
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    }
+
+    private void count(Result r) {
+      lookups.add(1, byResult[r.ordinal()]);
+    }
+
+    @Override
+    public String toString() {
+      return "cache";
+    }
+  }
+}
