@@ -26,6 +26,23 @@ class CacheTest {
 
   static final AtomicInteger served = new AtomicInteger();
 
+  /** What the second backend does: ok, error (503), slow (2 s), or late (400 ms, then ok). */
+  static final java.util.concurrent.atomic.AtomicReference<String> mode =
+      new java.util.concurrent.atomic.AtomicReference<>("ok");
+
+  static void flaky(HttpServerRequest req) {
+    int n = served.incrementAndGet();
+    var res = req.response().putHeader("Content-Type", "text/plain");
+    switch (mode.get()) {
+      case "error" -> res.setStatusCode(503).end("down");
+      case "slow" ->
+          io.vertx.core.Vertx.currentContext().owner().setTimer(2_000, id -> res.end("late " + n));
+      case "late" ->
+          io.vertx.core.Vertx.currentContext().owner().setTimer(400, id -> res.end("v" + n));
+      default -> res.end("v" + n);
+    }
+  }
+
   /**
    * Answers {@code n=<count> path=<uri> accept=<Accept>}; query parameters {@code cc} (its
    * Cache-Control), {@code vary}, {@code cookie} (a Set-Cookie), {@code delay} (ms), {@code
@@ -63,6 +80,7 @@ class CacheTest {
                 cache: { maxSize: 8MiB }
               backends:
                 api: { type: http, targets: [ "${backend:api}" ] }
+                flaky: { type: http, targets: [ "${backend:flaky}" ], timeout: 500ms }
               routes:
                 - id: cached
                   match: { path: "/c/**" }
@@ -85,8 +103,14 @@ class CacheTest {
                   backend: api
                   policies:
                     - cache: { ttl: 300ms }
+                - id: stale
+                  match: { path: "/stale/**" }
+                  backend: flaky
+                  policies:
+                    - cache: { ttl: 200ms, staleIfError: 1m, staleWhileRevalidate: 1m }
               """)
           .backend("api", TestBackend.of(CacheTest::answer))
+          .backend("flaky", TestBackend.of(CacheTest::flaky))
           .build();
 
   static TestResponse get(String path) {
@@ -247,5 +271,59 @@ class CacheTest {
         get("/c/poison", Map.of("X-Forwarded-Host", "evil.example", "X-Anything", "evil"));
     assertThat(attempt.header("X-Cache")).isEqualTo("HIT");
     assertThat(attempt.body()).isEqualTo(clean.body());
+  }
+
+  @Test
+  void aStaleEntryStandsInForAFailingOrSlowBackend() throws Exception {
+    mode.set("ok");
+    TestResponse fresh = get("/stale/sie");
+    Thread.sleep(300); // stale now
+    mode.set("error");
+    try {
+      // Within staleWhileRevalidate the first request refreshes: it meets the 503 and gets the
+      // stale copy instead.
+      TestResponse failed = get("/stale/sie");
+      assertThat(failed.status()).isEqualTo(200);
+      assertThat(failed.header("X-Cache")).isEqualTo("STALE");
+      assertThat(failed.body()).isEqualTo(fresh.body());
+      mode.set("slow"); // past the backend's 500 ms timeout: the gateway's own 504
+      TestResponse timedOut = get("/stale/sie");
+      assertThat(timedOut.status()).isEqualTo(200);
+      assertThat(timedOut.header("X-Cache")).isEqualTo("STALE");
+      assertThat(timedOut.body()).isEqualTo(fresh.body());
+    } finally {
+      mode.set("ok");
+    }
+    // The stale copies were not stored as fresh ones: the next request refreshes for real.
+    TestResponse next = get("/stale/sie");
+    assertThat(next.header("X-Cache")).isEqualTo("MISS");
+    assertThat(next.body()).isNotEqualTo(fresh.body());
+  }
+
+  @Test
+  void whileOneRequestRefreshesAStaleEntryTheOthersGetItAtOnce() throws Exception {
+    mode.set("ok");
+    TestResponse old = get("/stale/swr");
+    Thread.sleep(300);
+    mode.set("late");
+    try {
+      Future<TestResponse> refresher =
+          sluice.client().sendAsync(HttpMethod.GET, "/stale/swr", new HashMap<>(), null);
+      Thread.sleep(100);
+      long t0 = System.nanoTime();
+      TestResponse meanwhile = get("/stale/swr");
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(meanwhile.header("X-Cache")).isEqualTo("STALE");
+      assertThat(meanwhile.body()).isEqualTo(old.body());
+      assertThat(ms).isLessThan(250);
+      TestResponse refreshed = Await.result(refresher, 5);
+      assertThat(refreshed.header("X-Cache")).isEqualTo("MISS");
+      assertThat(refreshed.body()).isNotEqualTo(old.body());
+      TestResponse after = get("/stale/swr");
+      assertThat(after.header("X-Cache")).isEqualTo("HIT");
+      assertThat(after.body()).isEqualTo(refreshed.body());
+    } finally {
+      mode.set("ok");
+    }
   }
 }

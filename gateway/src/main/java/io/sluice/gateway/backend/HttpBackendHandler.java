@@ -514,6 +514,12 @@ public final class HttpBackendHandler implements BackendHandler {
           ctx.beforeResponse()
               .compose(
                   v -> {
+                    if (ctx.replaced()) {
+                      // A policy answers instead: the backend's body is read off and dropped.
+                      Future<Void> drained = discard(resp);
+                      ctx.endResponse(null);
+                      return drained;
+                    }
                     Future<Void> r = relay(resp, res, ctx.tap());
                     resp.resume();
                     return r;
@@ -532,6 +538,16 @@ public final class HttpBackendHandler implements BackendHandler {
             ctx.request().connection().close();
           }
         });
+  }
+
+  /** Reads a backend's response off and drops it (its connection stays reusable). */
+  private static Future<Void> discard(HttpClientResponse resp) {
+    Promise<Void> done = Promise.promise();
+    resp.exceptionHandler(done::tryFail);
+    resp.handler(chunk -> {});
+    resp.endHandler(v -> done.tryComplete());
+    resp.resume();
+    return done.future();
   }
 
   /**

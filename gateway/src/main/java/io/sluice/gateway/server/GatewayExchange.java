@@ -147,6 +147,25 @@ final class GatewayExchange implements Exchange {
     ctx.tap.listen(maxBodyBytes, done);
   }
 
+  /** The body of a response a policy put in place of the one on its way, or null. */
+  Buffer replacedBody;
+
+  @Override
+  public void replaceResponse(int status, MultiMap headers, Buffer body) {
+    io.vertx.core.http.HttpServerResponse res = ctx.request.response();
+    if (res.headWritten()) {
+      throw new IllegalStateException("the response has started");
+    }
+    res.setStatusCode(status);
+    res.setChunked(false);
+    res.headers().clear();
+    if (headers != null) {
+      res.headers().addAll(headers);
+    }
+    res.headers().set(RequestIds.HEADER, ctx.requestId);
+    replacedBody = body == null ? Buffer.buffer() : body;
+  }
+
   @Override
   public boolean responded() {
     return responded;

@@ -11,7 +11,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
@@ -139,12 +138,7 @@ final class PolicyRunner {
                 ctx.fail(Problems.INTERNAL);
                 return;
               }
-              if (ctx.request.method() == HttpMethod.HEAD) {
-                res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(ex.localBody.length()));
-                res.end();
-              } else {
-                res.end(ex.localBody);
-              }
+              ctx.endResponse(ex.localBody);
             });
   }
 

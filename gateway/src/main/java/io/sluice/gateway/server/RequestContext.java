@@ -34,6 +34,9 @@ public final class RequestContext {
   /** The copy of the response for policies that asked to see it, or null (most requests). */
   ResponseTap tap;
 
+  /** The response hooks have run, or are running: they run once. */
+  boolean hooksRun;
+
   RequestContext(HttpServerRequest request, String requestId, String peer, long startNanos) {
     this.request = request;
     this.requestId = requestId;
@@ -128,10 +131,25 @@ public final class RequestContext {
    * are set on the response and before the body goes out.
    */
   public io.vertx.core.Future<Void> beforeResponse() {
-    if (!hasResponseHooks()) {
+    if (!hasResponseHooks() || hooksRun) {
       return io.vertx.core.Future.succeededFuture();
     }
+    hooksRun = true;
     return PolicyRunner.responseHooks(this);
+  }
+
+  /** Whether a policy's response hook put another response in place of the one on its way. */
+  public boolean replaced() {
+    return exchange != null && exchange.replacedBody != null;
+  }
+
+  /**
+   * Ends the response, whose status and headers are set, with this body, or with the body a policy
+   * replaced it by.
+   */
+  public void endResponse(io.vertx.core.buffer.Buffer body) {
+    io.vertx.core.http.HttpServerResponse res = request.response();
+    end(res, res.getStatusCode(), replaced() ? exchange.replacedBody : body);
   }
 
   /** The request's server span (a non-recording one when it is not sampled). */
@@ -191,7 +209,7 @@ public final class RequestContext {
                 res.headers().clear();
                 fail(Problems.INTERNAL);
               } else {
-                end(res, status, body);
+                endResponse(body);
               }
             });
   }
@@ -216,6 +234,26 @@ public final class RequestContext {
 
   /** Answers with a problem (if nothing was sent yet). */
   public void fail(io.sluice.api.Problem problem) {
+    io.vertx.core.http.HttpServerResponse res = request.response();
+    if (problem.status() >= 500
+        && !hooksRun
+        && hasResponseHooks()
+        && !res.headWritten()
+        && !res.ended()) {
+      // The backend failed (or was not called): the response hooks see the error first, and may
+      // put something else in its place (a cache's stale copy).
+      res.setStatusCode(problem.status());
+      beforeResponse()
+          .onComplete(
+              ar -> {
+                if (ar.succeeded() && replaced()) {
+                  endResponse(null);
+                } else {
+                  Problems.send(request, problem, requestId, traceId(), tap);
+                }
+              });
+      return;
+    }
     Problems.send(request, problem, requestId, traceId(), tap);
   }
 

@@ -118,6 +118,16 @@ public interface Exchange {
   /** In {@link Policy#onResponse}: changes the response status. */
   void responseStatus(int status);
 
+  /**
+   * In {@link Policy#onResponse}: answers with this response instead of the one on its way (the
+   * backend's, or the gateway's own 5xx when the backend failed, timed out or was not called), such
+   * as a cache's stale copy. The response hooks of the policies before this one still run and see
+   * it.
+   */
+  default void replaceResponse(int status, MultiMap headers, Buffer body) {
+    throw new UnsupportedOperationException("this gateway cannot replace responses");
+  }
+
   /** In {@link Policy#onResponse}: the response headers the client will receive. */
   MultiMap responseHeaders();
 }

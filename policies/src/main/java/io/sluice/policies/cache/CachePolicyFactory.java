@@ -64,6 +64,14 @@ public final class CachePolicyFactory implements PolicyFactory {
   private static final io.sluice.api.AttributeKey<Boolean> MISSED =
       io.sluice.api.AttributeKey.of("sluice.cache.missed");
 
+  /** A stale entry this request may fall back on if the backend fails. */
+  private static final io.sluice.api.AttributeKey<CachedResponse> FALLBACK =
+      io.sluice.api.AttributeKey.of("sluice.cache.fallback");
+
+  /** The response went out from a stale entry: it is not stored again. */
+  private static final io.sluice.api.AttributeKey<Boolean> SERVED_STALE =
+      io.sluice.api.AttributeKey.of("sluice.cache.servedStale");
+
   @Override
   public String name() {
     return "cache";
@@ -121,12 +129,15 @@ public final class CachePolicyFactory implements PolicyFactory {
         statuses,
         Units.size(String.valueOf(config.getValue("maxEntrySize", "1MiB"))),
         Units.duration(config.getString("coalesceTimeout", "10s")).toMillis(),
+        Units.duration(config.getString("staleWhileRevalidate", "0s")).toMillis(),
+        Units.duration(config.getString("staleIfError", "0s")).toMillis(),
         lookups,
         byResult);
   }
 
   enum Result {
     HIT("hit"),
+    STALE("stale"),
     MISS("miss"),
     COALESCED("coalesced"),
     BYPASS("bypass");
@@ -147,6 +158,8 @@ public final class CachePolicyFactory implements PolicyFactory {
     private final Set<Integer> statuses;
     private final long maxEntry;
     private final long coalesceMillis;
+    private final long staleWhileRevalidateMillis;
+    private final long staleIfErrorMillis;
     private final LongCounter lookups;
     private final Attributes[] byResult;
 
@@ -159,6 +172,8 @@ public final class CachePolicyFactory implements PolicyFactory {
         Set<Integer> statuses,
         long maxEntry,
         long coalesceMillis,
+        long staleWhileRevalidateMillis,
+        long staleIfErrorMillis,
         LongCounter lookups,
         Attributes[] byResult) {
       this.store = store;
@@ -169,6 +184,8 @@ public final class CachePolicyFactory implements PolicyFactory {
       this.statuses = statuses;
       this.maxEntry = maxEntry;
       this.coalesceMillis = coalesceMillis;
+      this.staleWhileRevalidateMillis = staleWhileRevalidateMillis;
+      this.staleIfErrorMillis = staleIfErrorMillis;
       this.lookups = lookups;
       this.byResult = byResult;
     }
@@ -191,14 +208,21 @@ public final class CachePolicyFactory implements PolicyFactory {
       boolean credentials = credentials(ex);
       String primary = primaryKey(ex);
       boolean revalidate = cc.noCache() || cc.maxAge() == 0;
-      if (!revalidate) {
-        CachedResponse hit = lookup(ex, primary, credentials);
-        if (hit != null) {
-          count(Result.HIT);
-          answer(ex, hit);
-          return Future.succeededFuture();
-        }
+      CachedResponse found = lookup(ex, primary, credentials);
+      long now = System.currentTimeMillis();
+      if (found != null && !revalidate && found.fresh(now)) {
+        count(Result.HIT);
+        answer(ex, found, "HIT");
+        return Future.succeededFuture();
       }
+      if (found != null && found.staleForMillis(now) < staleIfErrorMillis) {
+        ex.attribute(FALLBACK, found);
+      }
+      boolean swr =
+          found != null
+              && !revalidate
+              && get
+              && found.staleForMillis(now) < staleWhileRevalidateMillis;
       if (!get) {
         count(Result.MISS); // a HEAD miss goes on; HEAD answers have no body to store
         ex.attribute(MISSED, true);
@@ -211,12 +235,18 @@ public final class CachePolicyFactory implements PolicyFactory {
         leadMiss(ex, primary, credentials, flightKey, revalidate);
         return Future.succeededFuture();
       }
+      if (swr) {
+        // Someone is refreshing it: the stale copy now, rather than a wait.
+        count(Result.STALE);
+        answer(ex, found, "STALE");
+        return Future.succeededFuture();
+      }
       return waiting.compose(
           landed -> {
             if (landed != null
                 && (!credentials || perPrincipal || landed.shareableWithCredentials())) {
               count(Result.COALESCED);
-              answer(ex, landed);
+              answer(ex, landed, "HIT");
             } else {
               count(Result.MISS);
               ex.attribute(MISSED, true);
@@ -241,9 +271,20 @@ public final class CachePolicyFactory implements PolicyFactory {
 
     @Override
     public Future<Void> onResponse(Exchange ex) {
-      if (Boolean.TRUE.equals(ex.attribute(MISSED))) {
-        ex.responseHeaders().set(X_CACHE, "MISS");
+      if (!Boolean.TRUE.equals(ex.attribute(MISSED))) {
+        return Future.succeededFuture();
       }
+      CachedResponse fallback = ex.attribute(FALLBACK);
+      if (fallback != null
+          && ex.responseStatus() >= 500
+          && fallback.staleForMillis(System.currentTimeMillis()) < staleIfErrorMillis) {
+        // staleIfError: the backend failed, timed out or was not called; the stale copy instead.
+        count(Result.STALE);
+        ex.attribute(SERVED_STALE, true);
+        ex.replaceResponse(fallback.status(), headers(fallback, "STALE"), fallback.body());
+        return Future.succeededFuture();
+      }
+      ex.responseHeaders().set(X_CACHE, "MISS");
       return Future.succeededFuture();
     }
 
@@ -252,7 +293,7 @@ public final class CachePolicyFactory implements PolicyFactory {
       if (found instanceof ResponseCache.Variants variants) {
         found = store.get(primary + "\n" + variantValues(ex, variants.headers()));
       }
-      if (!(found instanceof CachedResponse r) || !r.fresh(System.currentTimeMillis())) {
+      if (!(found instanceof CachedResponse r)) {
         return null;
       }
       if (credentials && !perPrincipal && !r.shareableWithCredentials()) {
@@ -261,17 +302,24 @@ public final class CachePolicyFactory implements PolicyFactory {
       return r;
     }
 
-    private void answer(Exchange ex, CachedResponse r) {
+    private void answer(Exchange ex, CachedResponse r, String how) {
+      ex.respond(r.status(), headers(r, how), r.body());
+    }
+
+    private static MultiMap headers(CachedResponse r, String how) {
       MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(r.headers());
       headers.set("Age", String.valueOf(r.ageSeconds(System.currentTimeMillis())));
-      headers.set(X_CACHE, "HIT");
-      ex.respond(r.status(), headers, r.body());
+      headers.set(X_CACHE, how);
+      return headers;
     }
 
     /** Keeps the response when the rules allow it; returns it, or null. */
     private CachedResponse store(
         Exchange ex, String primary, boolean credentials, SentResponse sent) {
-      if (!sent.complete() || sent.body() == null || !statuses.contains(sent.status())) {
+      if (!sent.complete()
+          || sent.body() == null
+          || !statuses.contains(sent.status())
+          || Boolean.TRUE.equals(ex.attribute(SERVED_STALE))) {
         return null;
       }
       MultiMap h = sent.headers();
@@ -315,6 +363,7 @@ public final class CachePolicyFactory implements PolicyFactory {
               System.currentTimeMillis(),
               initialAge,
               fresh,
+              Math.max(staleWhileRevalidateMillis, staleIfErrorMillis),
               shareable,
               route);
       if (responseVary.isEmpty()) {

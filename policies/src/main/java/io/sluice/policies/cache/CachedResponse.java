@@ -15,6 +15,7 @@ record CachedResponse(
     long storedAtMillis,
     long initialAgeSeconds,
     long freshMillis,
+    long staleMillis,
     boolean shareableWithCredentials,
     String route) {
 
@@ -25,6 +26,11 @@ record CachedResponse(
 
   boolean fresh(long nowMillis) {
     return nowMillis - storedAtMillis < freshMillis;
+  }
+
+  /** How long it has been stale (0 while fresh). */
+  long staleForMillis(long nowMillis) {
+    return Math.max(0, nowMillis - storedAtMillis - freshMillis);
   }
 
   /** What it weighs in the store: body, headers and a fixed overhead. */

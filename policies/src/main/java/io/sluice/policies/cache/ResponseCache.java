@@ -59,7 +59,7 @@ final class ResponseCache {
                   @Override
                   public long expireAfterCreate(String k, Object v, long now) {
                     return v instanceof CachedResponse r
-                        ? TimeUnit.MILLISECONDS.toNanos(r.freshMillis())
+                        ? TimeUnit.MILLISECONDS.toNanos(r.freshMillis() + r.staleMillis())
                         : VARIANTS_TTL_NANOS;
                   }
 
