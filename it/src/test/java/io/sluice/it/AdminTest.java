@@ -34,4 +34,11 @@ class AdminTest {
     // and not on the client port
     assertThat(sluice.client().get("/readyz").status()).isEqualTo(404);
   }
+
+  @Test
+  void withoutATokenTheAdminApiIsOff() {
+    TestResponse r = sluice.admin().get("/admin/routes");
+    assertThat(r.status()).isEqualTo(403);
+    assertThat(r.json().getString("detail")).contains("gateway.admin.token");
+  }
 }

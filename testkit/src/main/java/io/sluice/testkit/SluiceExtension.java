@@ -221,7 +221,8 @@ public final class SluiceExtension
             g.drainTimeout(),
             g.redis(),
             g.loadShedding(),
-            g.cacheMaxSize());
+            g.cacheMaxSize(),
+            g.adminToken());
     return new SluiceConfig(
         c.source(),
         c.baseDir(),

@@ -101,6 +101,11 @@ public final class TargetHealth {
     return tracked;
   }
 
+  /** Whether target {@code i} takes requests now (not ejected, not failing its checks). */
+  public boolean up(int i) {
+    return inService(i, System.nanoTime());
+  }
+
   public int size() {
     return targets.length;
   }

@@ -271,7 +271,10 @@ public final class ConfigLoader {
                   duration(g.path("redis"), "timeout", DEFAULT_REDIS_TIMEOUT))
               : null,
           loadShedding(g.path("loadShedding"), "/gateway/loadShedding"),
-          size(g.path("cache"), "maxSize", "/gateway/cache/maxSize", 64L * 1024 * 1024));
+          size(g.path("cache"), "maxSize", "/gateway/cache/maxSize", 64L * 1024 * 1024),
+          g.path("admin").path("token").asText("").isEmpty()
+              ? null
+              : new SluiceConfig.Secret(g.path("admin").path("token").asText()));
     }
 
     private LoadShedding loadShedding(JsonNode s, String pointer) {

@@ -52,7 +52,8 @@ public record SluiceConfig(
       Duration drainTimeout,
       Redis redis,
       LoadShedding loadShedding,
-      long cacheMaxSize) {
+      long cacheMaxSize,
+      Secret adminToken) {
     public Gateway {
       trustedProxies = List.copyOf(trustedProxies);
     }
@@ -77,6 +78,14 @@ public record SluiceConfig(
 
   /** An address to listen on. */
   public record Listener(String host, int port) {}
+
+  /** A secret from the route file (a token, a key): never printed, whatever prints it. */
+  public record Secret(String value) {
+    @Override
+    public String toString() {
+      return "***";
+    }
+  }
 
   /** Request and connection limits. */
   public record Limits(

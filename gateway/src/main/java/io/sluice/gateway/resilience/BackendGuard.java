@@ -264,6 +264,16 @@ public final class BackendGuard {
     }
   }
 
+  /** Calls in flight under the concurrency limit, or -1 without one (the admin API). */
+  public int active() {
+    return bulkhead == null ? -1 : bulkhead.active();
+  }
+
+  /** Requests waiting for a slot, or -1 without a limit. */
+  public int queued() {
+    return bulkhead == null ? -1 : bulkhead.queued();
+  }
+
   /** The breaker's state (for tests and the admin API). */
   public CircuitBreakerState circuitState() {
     return breaker == null ? CircuitBreakerState.CLOSED : breaker.state();

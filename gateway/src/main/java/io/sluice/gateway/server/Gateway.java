@@ -82,7 +82,14 @@ public final class Gateway {
 
   private Future<Void> doStart(int instances) {
     SluiceConfig.Listener admin = runtime.config.gateway().admin();
-    this.admin = new AdminServer(admin.host(), admin.port(), this::isReady, telemetry);
+    this.admin =
+        new AdminServer(
+            admin.host(),
+            admin.port(),
+            this::isReady,
+            telemetry,
+            runtime.config.gateway().adminToken(),
+            new AdminApi(runtime));
     return runtime
         .start(vertx)
         .compose(v -> vertx.deployVerticle(this.admin))

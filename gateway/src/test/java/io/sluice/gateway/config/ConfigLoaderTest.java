@@ -335,6 +335,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theAdminTokenIsASecretAndTooShortOneIsRefusedWithoutShowingIt() throws ConfigException {
+    String yaml =
+        """
+        gateway:
+          admin: { port: 9901, token: "${env:T}" }
+        backends:
+          b: { type: mock }
+        routes:
+          - { id: r, match: { path: /a }, backend: b }
+        """;
+    SluiceConfig c = load(yaml, Map.of("T", "a-long-enough-admin-token"));
+    assertThat(c.gateway().adminToken().value()).isEqualTo("a-long-enough-admin-token");
+    assertThat(c.gateway().toString()).doesNotContain("a-long-enough-admin-token");
+    assertThat(load(yaml, Map.of("T", "")).gateway().adminToken()).isNull();
+    assertThat(errors(yaml, Map.of("T", "short-secret")))
+        .singleElement()
+        .asString()
+        .contains("gateway.admin.token")
+        .doesNotContain("short-secret");
+  }
+
+  @Test
   void keepWarmPingsAndColdStartSamplingAreCheckedWhole() throws ConfigException {
     SluiceConfig c =
         load(

@@ -126,9 +126,32 @@ final class ResponseCache {
     entries.invalidate(key);
   }
 
-  /** Removes every entry whose key starts with this prefix; how many. */
-  long purge(java.util.function.Predicate<String> which) {
-    List<String> keys = entries.asMap().keySet().stream().filter(which).toList();
+  /**
+   * Purges the stores of this Vert.x: entries of {@code route} (null: all) whose path starts with
+   * {@code prefix} (null: any). Keys are route, host, path?query, ... one per line.
+   */
+  static long purge(Vertx vertx, String route, String prefix) {
+    long n = 0;
+    for (Map.Entry<List<Object>, ResponseCache> e : SHARED.entrySet()) {
+      if (e.getKey().get(0).equals(System.identityHashCode(vertx))) {
+        n += e.getValue().purge(route, prefix);
+      }
+    }
+    return n;
+  }
+
+  private long purge(String route, String prefix) {
+    List<String> keys =
+        entries.asMap().keySet().stream()
+            .filter(
+                k -> {
+                  String[] parts = k.split("\n", 4);
+                  if (parts.length < 3 || (route != null && !parts[0].equals(route))) {
+                    return false;
+                  }
+                  return prefix == null || parts[2].startsWith(prefix);
+                })
+            .toList();
     entries.invalidateAll(keys);
     return keys.size();
   }
