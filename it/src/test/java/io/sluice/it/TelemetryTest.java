@@ -106,6 +106,10 @@ class TelemetryTest {
                 - { id: guarded, match: { path: /guarded }, backend: guarded }
                 - { id: retried, match: { path: /retried }, backend: retried }
                 - { id: fn, match: { path: /fn }, backend: fn }
+                - id: cached
+                  match: { path: /cached }
+                  backend: echo
+                  policies: [ { cache: { ttl: 1m } } ]
               """)
           .env("CLOSED_PORT", String.valueOf(TestBackend.closedPort()))
           .env("REDIS_URL", redis.url())
@@ -323,6 +327,7 @@ class TelemetryTest {
     sluice.client().get("/guarded"); // 503: shed
     sluice.client().get("/retried"); // 502 after a retry; a target ejected
     sluice.client().get("/fn"); // a cold start, met by this request or the first ping
+    sluice.client().get("/cached");
     Await.until(() -> scrape().has("sluice_jwks_fetches"), 5);
     Metrics scraped = scrape();
     Path file = Path.of("..", "helm", "sluice", "dashboards", "sluice.json");
