@@ -2,8 +2,7 @@ package io.sluice.gateway.backend;
 
 import io.sluice.api.Problem;
 import io.sluice.gateway.config.SluiceConfig.AzureFunctionBackend;
-import io.sluice.gateway.config.SluiceConfig.Retry;
-import io.sluice.gateway.resilience.Backoff;
+import io.sluice.gateway.resilience.Retries;
 import io.sluice.gateway.resilience.RetryBudget;
 import io.sluice.gateway.server.Problems;
 import io.sluice.gateway.server.RequestContext;
@@ -82,8 +81,7 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
                       .setName("sluice-backend-" + config.name()))
               .with(new PoolOptions().setHttp1MaxSize(config.maxConnections()))
               .build();
-      return new Shared(
-          client, new RetryBudget(config.retry().budget(), config.retry().minRetries()));
+      return new Shared(client, RetryBudget.of(config.retry()));
     }
 
     public Future<Void> close() {
@@ -94,8 +92,7 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
   private final Vertx vertx;
   private final AzureFunctionBackend config;
   private final HttpClientAgent client;
-  private final RetryBudget budget;
-  private final Retry retry;
+  private final Retries retries;
   private final HttpTracing tracing;
   private final GatewayMetrics.Backend metrics;
   private final String scheme;
@@ -112,11 +109,9 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
     this.vertx = vertx;
     this.config = config;
     this.client = shared.client();
-    this.budget = shared.budget();
-    this.retry = config.retry();
     this.tracing = telemetry.http();
     this.metrics = telemetry.metrics().backend(config.name());
-    metrics.retriesConfigured();
+    this.retries = new Retries(config.retry(), shared.budget(), metrics);
     this.scheme = config.https() ? "https" : "http";
     int defaultPort = config.https() ? 443 : 80;
     this.authority =
@@ -143,7 +138,7 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
         ctx,
         ctx.maxBodySize(),
         body -> {
-          budget.requested();
+          retries.requested();
           attempt(ctx, uri(ctx), body, 0);
         });
   }
@@ -236,7 +231,7 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
     }
     if (status == 401 || status == 403) {
       HttpTracing.endClient(span, status);
-      drain(resp);
+      HttpBackendHandler.discard(resp);
       LOG.error(
           "backend {}: the function app refused the function key ({}) [{}]; check the"
               + " backend's key",
@@ -249,26 +244,16 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
     }
     if (status == 429 || status == 503) {
       HttpTracing.endClient(span, status);
-      drain(resp);
+      HttpBackendHandler.discard(resp);
       long retryAfter =
           HttpBackendHandler.retryAfterMillis(resp.getHeader(HttpHeaders.RETRY_AFTER));
-      if (mayRetry(attempt, retryAfter, status)) {
-        long delay = Backoff.delayMillis(retry, attempt + 1, Math.max(0, retryAfter));
-        vertx.setTimer(
-            Math.max(1, delay),
-            id -> {
-              if (ctx.request().response().closed()) {
-                ctx.backendAnswered(0);
-              } else {
-                attempt(ctx, uri, body, attempt + 1);
-              }
-            });
+      if (retries.mayRetry(attempt, retryAfter, status)) {
+        retries.after(vertx, ctx, attempt, retryAfter, () -> attempt(ctx, uri, body, attempt + 1));
         return;
       }
       ctx.request()
           .response()
-          .putHeader(
-              HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, (retryAfter + 999) / 1000)));
+          .putHeader(HttpHeaders.RETRY_AFTER, Retries.retryAfterSeconds(retryAfter));
       ctx.backendAnswered(503);
       ctx.fail(UNAVAILABLE);
       return;
@@ -283,19 +268,6 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
                 HttpTracing.endClient(span, "response_incomplete");
               }
             });
-  }
-
-  /** Whether another attempt may follow (attempts left, a short enough wait, and the budget). */
-  private boolean mayRetry(int attempt, long retryAfterMillis, int status) {
-    if (attempt + 1 >= retry.attempts() || retryAfterMillis > retry.maxBackoff().toMillis()) {
-      return false;
-    }
-    if (!budget.tryRetry()) {
-      metrics.budgetExhausted();
-      return false;
-    }
-    metrics.retried(status);
-    return true;
   }
 
   private void failed(
@@ -332,11 +304,5 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
       }
     }
     return false;
-  }
-
-  /** Reads a response off and drops it, so that its connection can serve another request. */
-  private static void drain(HttpClientResponse resp) {
-    resp.handler(chunk -> {});
-    resp.exceptionHandler(e -> {});
   }
 }

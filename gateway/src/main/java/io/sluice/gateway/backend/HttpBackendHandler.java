@@ -3,9 +3,8 @@ package io.sluice.gateway.backend;
 import io.netty.channel.ConnectTimeoutException;
 import io.opentelemetry.api.metrics.Meter;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
-import io.sluice.gateway.config.SluiceConfig.Retry;
 import io.sluice.gateway.config.SluiceConfig.Target;
-import io.sluice.gateway.resilience.Backoff;
+import io.sluice.gateway.resilience.Retries;
 import io.sluice.gateway.resilience.RetryBudget;
 import io.sluice.gateway.server.Problems;
 import io.sluice.gateway.server.RequestContext;
@@ -72,8 +71,7 @@ public final class HttpBackendHandler implements BackendHandler {
   private final GatewayMetrics.Backend metrics;
   private final Vertx vertx;
   private final TargetHealth health;
-  private final Retry retry;
-  private final RetryBudget budget;
+  private final Retries retries;
 
   /**
    * What the event loops' handlers of one backend share: which targets are in service, and the
@@ -88,9 +86,7 @@ public final class HttpBackendHandler implements BackendHandler {
               config.outlier(),
               config.healthCheck(),
               meter),
-          config.retry() == null
-              ? null
-              : new RetryBudget(config.retry().budget(), config.retry().minRetries()));
+          config.retry() == null ? null : RetryBudget.of(config.retry()));
     }
   }
 
@@ -99,13 +95,10 @@ public final class HttpBackendHandler implements BackendHandler {
     this.vertx = vertx;
     this.config = config;
     this.health = shared.health();
-    this.retry = config.retry();
-    this.budget = shared.budget();
     this.tracing = telemetry.http();
     this.metrics = telemetry.metrics().backend(config.name());
-    if (retry != null) {
-      metrics.retriesConfigured();
-    }
+    this.retries =
+        config.retry() == null ? null : new Retries(config.retry(), shared.budget(), metrics);
     this.targets = config.targets().toArray(new Target[0]);
     this.servers = new SocketAddress[targets.length];
     for (int i = 0; i < targets.length; i++) {
@@ -293,8 +286,8 @@ public final class HttpBackendHandler implements BackendHandler {
         return false;
       }
       long wait = retryAfterMillis(resp.getHeader(HttpHeaders.RETRY_AFTER));
-      if (wait > retry.maxBackoff().toMillis() || !mayRetry(status)) {
-        return false; // the backend asks for more patience than a retry has
+      if (!mayRetry(wait, status)) {
+        return false; // out of attempts or budget, or it asks for more patience than a retry has
       }
       metrics.attempt(Outcome.of(status), System.nanoTime() - startNanos);
       HttpTracing.endClient(span, status);
@@ -330,7 +323,7 @@ public final class HttpBackendHandler implements BackendHandler {
         health.failed(target);
         // Nothing reached the backend (no connection, or none that took the request): another
         // attempt is safe for a retryable request, whatever its body.
-        if (request == null && retryable && mayRetry(0)) {
+        if (request == null && retryable && mayRetry(-1, 0)) {
           LOG.debug(
               "backend {} attempt {} failed [{}], retrying: {}",
               config.name(),
@@ -351,23 +344,16 @@ public final class HttpBackendHandler implements BackendHandler {
       failed(ctx, timeout ? new TimeoutException() : cause, limit);
     }
 
-    /** Whether another attempt may follow this one (attempts left, and the budget allows). */
-    private boolean mayRetry(int status) {
-      if (attempt + 1 >= retry.attempts() || ctx.request().response().closed()) {
-        return false;
-      }
-      if (!budget.tryRetry()) {
-        metrics.budgetExhausted();
-        return false;
-      }
-      metrics.retried(status);
-      return true;
+    /** Whether another attempt may follow this one, for a client still there. */
+    private boolean mayRetry(long retryAfterMillis, int status) {
+      return !ctx.request().response().closed()
+          && retries.mayRetry(attempt, retryAfterMillis, status);
     }
 
     /** The next attempt, on another target when there is one, after a jittered backoff. */
     private void retryAfter(long atLeastMillis, int status) {
       int n = attempt + 1;
-      long delay = Backoff.delayMillis(retry, n, atLeastMillis);
+      long delay = retries.delayMillis(attempt, atLeastMillis);
       long triedNow = target < 64 ? tried | (1L << target) : tried;
       Runnable next =
           () -> {
@@ -406,9 +392,9 @@ public final class HttpBackendHandler implements BackendHandler {
         body = limited;
       }
     }
-    boolean retryable = retry != null && retryable(req);
+    boolean retryable = retries != null && retryable(req);
     if (retryable) {
-      budget.requested();
+      retries.requested();
     }
     new Call(ctx, t, 0, 0L, retryable, opts, body, limited).start();
   }
@@ -541,7 +527,7 @@ public final class HttpBackendHandler implements BackendHandler {
   }
 
   /** Reads a backend's response off and drops it (its connection stays reusable). */
-  private static Future<Void> discard(HttpClientResponse resp) {
+  static Future<Void> discard(HttpClientResponse resp) {
     Promise<Void> done = Promise.promise();
     resp.exceptionHandler(done::tryFail);
     resp.handler(chunk -> {});

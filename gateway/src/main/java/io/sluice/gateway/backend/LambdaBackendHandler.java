@@ -3,9 +3,7 @@ package io.sluice.gateway.backend;
 import io.sluice.api.Problem;
 import io.sluice.api.StandardAttributes;
 import io.sluice.gateway.config.SluiceConfig.LambdaBackend;
-import io.sluice.gateway.config.SluiceConfig.Retry;
-import io.sluice.gateway.resilience.Backoff;
-import io.sluice.gateway.resilience.RetryBudget;
+import io.sluice.gateway.resilience.Retries;
 import io.sluice.gateway.server.Problems;
 import io.sluice.gateway.server.RequestContext;
 import io.sluice.gateway.telemetry.GatewayMetrics;
@@ -83,8 +81,7 @@ public final class LambdaBackendHandler implements BackendHandler {
   private final LambdaFunction fn;
   private final LambdaBackend config;
   private final LambdaAsyncClient client;
-  private final RetryBudget budget;
-  private final Retry retry;
+  private final Retries retries;
   private final long limit;
   private final HttpTracing tracing;
   private final GatewayMetrics.Backend metrics;
@@ -96,12 +93,10 @@ public final class LambdaBackendHandler implements BackendHandler {
     this.fn = fn;
     this.config = fn.config;
     this.client = fn.client;
-    this.budget = fn.budget;
-    this.retry = config.retry();
     this.limit = config.async() ? ASYNC_LIMIT : SYNC_LIMIT;
     this.tracing = telemetry.http();
     this.metrics = telemetry.metrics().backend(config.name());
-    metrics.retriesConfigured();
+    this.retries = new Retries(config.retry(), fn.budget, metrics);
     if (config.endpoint() != null) {
       this.endpointHost = config.endpoint().getHost();
       int port = config.endpoint().getPort();
@@ -129,9 +124,7 @@ public final class LambdaBackendHandler implements BackendHandler {
       WholeBody.tooLarge(ctx);
       return;
     }
-    if (budget != null) {
-      budget.requested();
-    }
+    retries.requested();
     attempt(ctx, payload, 0);
   }
 
@@ -328,24 +321,14 @@ public final class LambdaBackendHandler implements BackendHandler {
                     .sdkHttpResponse()
                     .firstMatchingHeader("Retry-After")
                     .orElse(null));
-    if ((throttled || status >= 500) && mayRetry(attempt, retryAfter, status)) {
-      long delay = Backoff.delayMillis(retry, attempt + 1, Math.max(0, retryAfter));
-      vertx.setTimer(
-          Math.max(1, delay),
-          id -> {
-            if (ctx.request().response().closed()) {
-              ctx.backendAnswered(0);
-            } else {
-              attempt(ctx, payload, attempt + 1);
-            }
-          });
+    if ((throttled || status >= 500) && retries.mayRetry(attempt, retryAfter, status)) {
+      retries.after(vertx, ctx, attempt, retryAfter, () -> attempt(ctx, payload, attempt + 1));
       return;
     }
     if (throttled) {
       ctx.request()
           .response()
-          .putHeader(
-              HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, (retryAfter + 999) / 1000)));
+          .putHeader(HttpHeaders.RETRY_AFTER, Retries.retryAfterSeconds(retryAfter));
       ctx.backendAnswered(503);
       ctx.fail(THROTTLED);
       return;
@@ -362,19 +345,6 @@ public final class LambdaBackendHandler implements BackendHandler {
         aws.awsErrorDetails() == null ? aws.getMessage() : aws.awsErrorDetails().errorCode());
     ctx.backendAnswered(502);
     ctx.fail(Problems.BAD_GATEWAY);
-  }
-
-  /** Whether another attempt may follow (attempts left, a short enough wait, and the budget). */
-  private boolean mayRetry(int attempt, long retryAfterMillis, int status) {
-    if (attempt + 1 >= retry.attempts() || retryAfterMillis > retry.maxBackoff().toMillis()) {
-      return false;
-    }
-    if (!budget.tryRetry()) {
-      metrics.budgetExhausted();
-      return false;
-    }
-    metrics.retried(status);
-    return true;
   }
 
   private void answerProblem(RequestContext ctx, Problem problem, boolean clientGone) {

@@ -68,6 +68,13 @@ public final class ConfigLoader {
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final int DEFAULT_BACKEND_CONNECTIONS = 64;
 
+  /**
+   * The retries of a function backend when its file says none: throttles and the platform's own
+   * failures are worth up to two more attempts.
+   */
+  static final Retry FUNCTION_RETRY =
+      new Retry(3, 0.2, 10, Duration.ofMillis(25), Duration.ofSeconds(1));
+
   /** Azure's front door ends an HTTP-triggered function's request after 230 s. */
   static final Duration AZURE_FRONT_DOOR_LIMIT = Duration.ofSeconds(230);
 
@@ -403,9 +410,7 @@ public final class ConfigLoader {
           b.path("maxConnections").asInt(256),
           concurrency(b.get("concurrency")),
           circuitBreaker(b.get("circuitBreaker")),
-          retry != null
-              ? retry
-              : new Retry(3, 0.2, 10, Duration.ofMillis(25), Duration.ofSeconds(1)),
+          retry != null ? retry : FUNCTION_RETRY,
           warm(b.get("warm"), pointer + "/warm"),
           b.path("coldStarts").path("sample").asDouble(0));
     }
@@ -480,9 +485,7 @@ public final class ConfigLoader {
           b.path("maxConnections").asInt(256),
           concurrency(b.get("concurrency")),
           circuitBreaker(b.get("circuitBreaker")),
-          retry != null
-              ? retry
-              : new Retry(3, 0.2, 10, Duration.ofMillis(25), Duration.ofSeconds(1)));
+          retry != null ? retry : FUNCTION_RETRY);
     }
 
     private Retry retry(JsonNode r, String pointer) {

@@ -28,6 +28,11 @@ public final class RetryBudget {
   private final AtomicLongArray requests = new AtomicLongArray(WINDOW_SECONDS);
   private final AtomicLongArray retries = new AtomicLongArray(WINDOW_SECONDS);
 
+  /** The budget of a backend's {@code retry} settings. */
+  public static RetryBudget of(io.sluice.gateway.config.SluiceConfig.Retry retry) {
+    return new RetryBudget(retry.budget(), retry.minRetries());
+  }
+
   public RetryBudget(double ratio, int minRetries) {
     this(ratio, minRetries, System::nanoTime);
   }

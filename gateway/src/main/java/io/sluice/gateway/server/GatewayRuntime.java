@@ -123,7 +123,7 @@ final class GatewayRuntime {
     this.lambdaBudgets = new RetryBudget[backends.size()];
     for (int i = 0; i < backends.size(); i++) {
       if (backends.get(i) instanceof LambdaBackend l) {
-        lambdaBudgets[i] = new RetryBudget(l.retry().budget(), l.retry().minRetries());
+        lambdaBudgets[i] = RetryBudget.of(l.retry());
       }
     }
     RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
