@@ -254,6 +254,30 @@ class CacheTest {
   }
 
   @Test
+  void aMissWaitingForAnotherGetsItsOwnVariant() throws Exception {
+    // The first miss is on its way when the second (same URL, another Accept) arrives and waits
+    // for it; the response varies on Accept, so the second must not get the first's variant.
+    Future<TestResponse> json =
+        sluice
+            .client()
+            .sendAsync(
+                HttpMethod.GET,
+                "/c/variants?vary=Accept&delay=300",
+                new HashMap<>(Map.of("Accept", "application/json")),
+                null);
+    Thread.sleep(100);
+    TestResponse xml =
+        get("/c/variants?vary=Accept&delay=300", Map.of("Accept", "application/xml"));
+    assertThat(Await.result(json, 5).body()).contains("accept=application/json");
+    assertThat(xml.body()).contains("accept=application/xml");
+    assertThat(xml.header("X-Cache")).isEqualTo("MISS");
+    TestResponse jsonAgain =
+        get("/c/variants?vary=Accept&delay=300", Map.of("Accept", "application/json"));
+    assertThat(jsonAgain.header("X-Cache")).isEqualTo("HIT");
+    assertThat(jsonAgain.body()).contains("accept=application/json");
+  }
+
+  @Test
   void anUnsafeRequestDropsTheEntry() {
     get("/c/item");
     assertThat(get("/c/item").header("X-Cache")).isEqualTo("HIT");

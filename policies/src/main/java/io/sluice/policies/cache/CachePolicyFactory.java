@@ -228,11 +228,10 @@ public final class CachePolicyFactory implements PolicyFactory {
         ex.attribute(MISSED, true);
         return Future.succeededFuture();
       }
-      String flightKey = primary + "\n" + variantValues(ex, vary);
-      Future<CachedResponse> waiting = revalidate ? null : store.join(flightKey, coalesceMillis);
+      Future<CachedResponse> waiting = revalidate ? null : store.join(primary, coalesceMillis);
       if (waiting == null) {
         count(Result.MISS);
-        leadMiss(ex, primary, credentials, flightKey, revalidate);
+        leadMiss(ex, primary, credentials, revalidate);
         return Future.succeededFuture();
       }
       if (swr) {
@@ -243,10 +242,12 @@ public final class CachePolicyFactory implements PolicyFactory {
       }
       return waiting.compose(
           landed -> {
-            if (landed != null
-                && (!credentials || perPrincipal || landed.shareableWithCredentials())) {
+            // Looked up again rather than taken as is: when the response has its own Vary, the
+            // leader's variant may not be this request's.
+            CachedResponse mine = landed == null ? null : lookup(ex, primary, credentials);
+            if (mine != null) {
               count(Result.COALESCED);
-              answer(ex, landed, "HIT");
+              answer(ex, mine, "HIT");
             } else {
               count(Result.MISS);
               ex.attribute(MISSED, true);
@@ -256,15 +257,14 @@ public final class CachePolicyFactory implements PolicyFactory {
           });
     }
 
-    private void leadMiss(
-        Exchange ex, String primary, boolean credentials, String flightKey, boolean revalidate) {
+    private void leadMiss(Exchange ex, String primary, boolean credentials, boolean revalidate) {
       ex.attribute(MISSED, true);
       ex.onResponseSent(
           maxEntry,
           sent -> {
             CachedResponse stored = store(ex, primary, credentials, sent);
             if (!revalidate) {
-              store.land(flightKey, stored);
+              store.land(primary, stored);
             }
           });
     }
