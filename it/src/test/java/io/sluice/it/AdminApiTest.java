@@ -21,6 +21,7 @@ class AdminApiTest {
 
   static final String TOKEN = "admin-token-0123456789abcdef";
   static final String KEY = "k-0123456789-secret";
+  static final String HMAC = "hmac-secret-0123456789-0123456789-0123456789";
 
   @RegisterExtension
   static final SluiceExtension sluice =
@@ -28,6 +29,7 @@ class AdminApiTest {
               """
               gateway:
                 admin: { token: "${env:ADMIN_TOKEN}" }
+                redis: { url: "redis://user:${env:KEY}@127.0.0.1:1" }
               backends:
                 api:
                   type: http
@@ -43,7 +45,13 @@ class AdminApiTest {
                     - api-key: { keys: [ { id: app, key: "${env:KEY}" } ] }
                     - cache: { ttl: 1h, perPrincipal: true }
                 - { id: fn, match: { path: /fn }, backend: fn }
+                - id: hs
+                  match: { path: /hs }
+                  backend: api
+                  policies:
+                    - jwt: { issuer: "https://issuer.example", audiences: [ api ], algorithms: [ HS256 ], keys: [ { secret: "${env:HMAC}" } ] }
               """)
+          .env("HMAC", HMAC)
           .env("ADMIN_TOKEN", TOKEN)
           .env("KEY", KEY)
           .backend("api", TestBackend.echo())
@@ -66,6 +74,8 @@ class AdminApiTest {
     assertThat(wrong.status()).isEqualTo(401);
     assertThat(wrong.header("WWW-Authenticate")).startsWith("Bearer");
     assertThat(admin(HttpMethod.POST, "/admin/cache/purge", null).status()).isEqualTo(401);
+    assertThat(admin(HttpMethod.GET, "/admin/config", null).status()).isEqualTo(401);
+    assertThat(admin(HttpMethod.POST, "/admin/reload", null).status()).isEqualTo(401);
     assertThat(sluice.admin().get("/healthz").status()).isEqualTo(200);
     assertThat(sluice.admin().get("/metrics").status()).isEqualTo(200);
     assertThat(admin(HttpMethod.GET, "/admin/nothing", TOKEN).status()).isEqualTo(404);
@@ -124,5 +134,31 @@ class AdminApiTest {
         .isEqualTo(2);
     assertThat(sluice.client().send(HttpMethod.GET, "/c/b/1", key, null).header("X-Cache"))
         .isEqualTo("MISS");
+  }
+
+  @Test
+  void theConfigInForceIsShownWithEverySecretRedacted() {
+    TestResponse r = admin(HttpMethod.GET, "/admin/config", TOKEN);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body()).doesNotContain(KEY).doesNotContain(TOKEN).doesNotContain(HMAC);
+    JsonObject c = r.json();
+    assertThat(c.getJsonObject("gateway").getString("adminToken")).isEqualTo("***");
+    assertThat(c.getJsonObject("gateway").getJsonObject("redis").getString("url"))
+        .isEqualTo("redis://***@127.0.0.1:1");
+    JsonObject fn = c.getJsonObject("backends").getJsonObject("fn");
+    assertThat(fn.getString("key")).isEqualTo("***");
+    assertThat(fn.getString("query")).isEqualTo("code=***");
+    JsonObject cached = c.getJsonArray("routes").getJsonObject(0);
+    JsonObject apiKey = cached.getJsonArray("policies").getJsonObject(0);
+    assertThat(apiKey.getString("policy")).isEqualTo("api-key");
+    assertThat(apiKey.getJsonObject("config").getJsonArray("keys").getJsonObject(0))
+        .isEqualTo(new JsonObject().put("id", "app").put("key", "***"));
+    JsonObject cache = cached.getJsonArray("policies").getJsonObject(1);
+    assertThat(cache.getJsonObject("config").getString("ttl")).isEqualTo("1h");
+    JsonObject jwt =
+        c.getJsonArray("routes").getJsonObject(2).getJsonArray("policies").getJsonObject(0);
+    assertThat(
+            jwt.getJsonObject("config").getJsonArray("keys").getJsonObject(0).getString("secret"))
+        .isEqualTo("***");
   }
 }

@@ -290,6 +290,57 @@ class CliTest {
     }
   }
 
+  @Test
+  void runReloadsOnSighup() throws Exception {
+    int port = freePort();
+    int admin = freePort();
+    Path routes = dir.resolve("hup.yaml");
+    String text =
+        """
+        gateway:
+          listen: { host: 127.0.0.1, port: %d }
+          admin: { port: %d }
+        backends:
+          fixed: { type: mock, status: 200, body: "%s" }
+        routes:
+          - { id: r, match: { path: /r }, backend: fixed }
+        """;
+    Files.writeString(routes, text.formatted(port, admin, "before"));
+    Process p =
+        new ProcessBuilder(
+                java(),
+                "-jar",
+                JAR.toString(),
+                "run",
+                "--config",
+                routes.toString(),
+                "--watch",
+                "0")
+            .redirectOutput(dir.resolve("hup.out").toFile())
+            .redirectError(dir.resolve("hup.err").toFile())
+            .start();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    try {
+      awaitReady(http, admin, p);
+      assertThat(get(http, port, "/r")).isEqualTo("200 before");
+      Files.writeString(routes, text.formatted(port, admin, "after"));
+      Thread.sleep(300);
+      assertThat(get(http, port, "/r")).as("not watched").isEqualTo("200 before");
+      assertThat(new ProcessBuilder("kill", "-HUP", String.valueOf(p.pid())).start().waitFor())
+          .isZero();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      String answer = get(http, port, "/r");
+      while (!answer.equals("200 after") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        answer = get(http, port, "/r");
+      }
+      assertThat(answer).isEqualTo("200 after");
+      assertThat(Files.readString(dir.resolve("hup.err"))).contains("config reloaded");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   private static void awaitReady(HttpClient http, int admin, Process p) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {

@@ -58,8 +58,10 @@ public final class SluiceExtension
   private final int instances;
   private final Path baseDir;
   private final LambdaEmulator lambda;
+  private final java.time.Duration watch;
 
   private Vertx gatewayVertx;
+  private Path routesDir;
   private Vertx tools;
   private io.sluice.gateway.server.Gateway gateway;
   private TestClient client;
@@ -75,6 +77,7 @@ public final class SluiceExtension
     this.instances = b.instances;
     this.baseDir = b.baseDir;
     this.lambda = b.lambda;
+    this.watch = b.watch;
   }
 
   /** Starts describing a gateway with this route file. */
@@ -90,6 +93,7 @@ public final class SluiceExtension
     private int instances = 2;
     private Path baseDir = Path.of(".").toAbsolutePath();
     private LambdaEmulator lambda;
+    private java.time.Duration watch;
 
     private Builder(String yaml) {
       this.yaml = yaml;
@@ -126,6 +130,15 @@ public final class SluiceExtension
     /** The directory relative paths in the route file resolve against. */
     public Builder baseDir(Path dir) {
       this.baseDir = dir;
+      return this;
+    }
+
+    /**
+     * Watches the route file the gateway was started from (see {@link #writeRoutes}) this often;
+     * without it, the file reloads only through {@code POST /admin/reload}.
+     */
+    public Builder watch(java.time.Duration every) {
+      this.watch = every;
       return this;
     }
 
@@ -172,18 +185,25 @@ public final class SluiceExtension
   private void start() throws ConfigException {
     detector = BlockedThreadDetector.install();
     tools = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    String rendered = yaml;
-    for (Map.Entry<String, TestBackend> b : backends.entrySet()) {
-      b.getValue().start(tools);
-      rendered = rendered.replace("${backend:" + b.getKey() + "}", b.getValue().url());
+    for (TestBackend b : backends.values()) {
+      b.start(tools);
     }
     if (lambda != null) {
       lambda.start(tools);
-      rendered = rendered.replace("${lambda}", lambda.url());
       System.setProperty("aws.accessKeyId", LambdaEmulator.ACCESS_KEY);
       System.setProperty("aws.secretAccessKey", LambdaEmulator.SECRET_KEY);
     }
-    SluiceConfig loaded = new ConfigLoader(env::get).load("routes.yaml", baseDir, rendered);
+    String rendered = render(yaml);
+    try {
+      routesDir = java.nio.file.Files.createTempDirectory("sluice-routes");
+      java.nio.file.Files.writeString(routesDir.resolve("routes.yaml"), rendered);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    io.sluice.gateway.config.ConfigSource source =
+        io.sluice.gateway.config.ConfigSource.file(
+            routesDir.resolve("routes.yaml"), baseDir, new ConfigLoader(env::get));
+    SluiceConfig loaded = source.load(rendered);
     SluiceConfig config = onLoopback(loaded);
     gatewayVertx =
         Vertx.vertx(
@@ -205,8 +225,43 @@ public final class SluiceExtension
     gateway =
         Await.result(
             io.sluice.gateway.server.Gateway.start(gatewayVertx, config, instances, telemetry), 30);
+    Await.result(gateway.reloadFrom(source, watch), 10);
     client = new TestClient("127.0.0.1", gateway.port());
     admin = new TestClient("127.0.0.1", gateway.adminPort());
+  }
+
+  /** The route file with ${backend:NAME} and ${lambda} replaced by the test servers' URLs. */
+  private String render(String text) {
+    for (Map.Entry<String, TestBackend> b : backends.entrySet()) {
+      text = text.replace("${backend:" + b.getKey() + "}", b.getValue().url());
+    }
+    if (lambda != null) {
+      text = text.replace("${lambda}", lambda.url());
+    }
+    return text;
+  }
+
+  /** The route file the gateway was started from (and reloads from). */
+  public Path routesFile() {
+    return routesDir.resolve("routes.yaml");
+  }
+
+  /**
+   * Replaces the route file (rendered like the first one) in one atomic rename, as an editor or a
+   * ConfigMap update would; the gateway sees it on reload or, when watching, by itself.
+   */
+  public void writeRoutes(String text) {
+    try {
+      Path tmp = routesDir.resolve(".routes.yaml.tmp");
+      java.nio.file.Files.writeString(tmp, render(text));
+      java.nio.file.Files.move(
+          tmp,
+          routesFile(),
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static SluiceConfig onLoopback(SluiceConfig c) {
@@ -258,6 +313,7 @@ public final class SluiceExtension
       if (detector != null) {
         detector.uninstall();
       }
+      deleteRoutesDir();
     }
   }
 
@@ -317,5 +373,17 @@ public final class SluiceExtension
   /** The Vert.x the backends and clients run on (not the gateway's). */
   public Vertx tools() {
     return tools;
+  }
+
+  private void deleteRoutesDir() {
+    if (routesDir == null) {
+      return;
+    }
+    try (var files = java.nio.file.Files.walk(routesDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (java.io.IOException e) {
+      // a temp directory left behind
+    }
+    routesDir = null;
   }
 }

@@ -47,6 +47,7 @@ public final class TargetHealth {
 
   private final LongCounter ejections;
   private final Attributes[] attributes;
+  private final io.opentelemetry.api.metrics.ObservableLongGauge up;
 
   public TargetHealth(
       String backend, Target[] targets, Outlier outlier, HealthCheck check, Meter meter) {
@@ -82,17 +83,27 @@ public final class TargetHealth {
       }
     }
     if (tracked) {
-      meter
-          .gaugeBuilder("sluice_backend_target_up")
-          .setDescription("1 while the target takes requests; 0 while ejected or unhealthy")
-          .ofLongs()
-          .buildWithCallback(
-              m -> {
-                long now = System.nanoTime();
-                for (int i = 0; i < attributes.length; i++) {
-                  m.record(inService(i, now) ? 1 : 0, attributes[i]);
-                }
-              });
+      up =
+          meter
+              .gaugeBuilder("sluice_backend_target_up")
+              .setDescription("1 while the target takes requests; 0 while ejected or unhealthy")
+              .ofLongs()
+              .buildWithCallback(
+                  m -> {
+                    long now = System.nanoTime();
+                    for (int i = 0; i < attributes.length; i++) {
+                      m.record(inService(i, now) ? 1 : 0, attributes[i]);
+                    }
+                  });
+    } else {
+      up = null;
+    }
+  }
+
+  /** Stops reporting the targets' state: a reload replaced the backend. */
+  public void close() {
+    if (up != null) {
+      up.close();
     }
   }
 

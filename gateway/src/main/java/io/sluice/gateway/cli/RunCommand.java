@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /**
- * Starts the gateway. SIGTERM or SIGINT: readiness goes false, new connections are refused,
- * requests in flight finish (up to {@code gateway.drainTimeout}), then the process exits 0.
+ * Starts the gateway. The route file is watched and reloaded when it changes (and on SIGHUP).
+ * SIGTERM or SIGINT: readiness goes false, new connections are refused, requests in flight finish
+ * (up to {@code gateway.drainTimeout}), then the process exits 0.
  */
 @Command(name = "run", description = "Start the gateway on a route file.")
 final class RunCommand implements Callable<Integer> {
@@ -47,11 +48,28 @@ final class RunCommand implements Callable<Integer> {
       fallbackValue = "${env:SLUICE_DEMO_PORT:-9000}")
   Integer demoPort;
 
+  @Option(
+      names = "--watch",
+      description =
+          "How often the route file is checked for changes and reloaded (default: 1s; 0: not"
+              + " watched, SIGHUP and POST /admin/reload still reload).",
+      paramLabel = "DURATION")
+  String watch = "1s";
+
   @Override
   public Integer call() throws Exception {
     SluiceConfig c;
+    ConfigLoader loader = new ConfigLoader();
+    java.time.Duration watchEvery;
     try {
-      c = new ConfigLoader().load(config);
+      watchEvery =
+          watch.trim().equals("0") ? java.time.Duration.ZERO : io.sluice.api.Units.duration(watch);
+    } catch (IllegalArgumentException e) {
+      System.err.println("--watch: " + e.getMessage());
+      return 2;
+    }
+    try {
+      c = loader.load(config);
     } catch (ConfigException e) {
       System.err.println(e.describe());
       System.err.println(e.getMessage() + ": not started");
@@ -65,6 +83,17 @@ final class RunCommand implements Callable<Integer> {
         LOG.info("demo echo backend on 127.0.0.1:{}", demoPort);
       }
       Gateway gateway = Gateway.start(vertx, c, instances).await(30, TimeUnit.SECONDS);
+      gateway
+          .reloadFrom(
+              io.sluice.gateway.config.ConfigSource.file(config, loader),
+              watchEvery.isZero() ? null : watchEvery)
+          .await(10, TimeUnit.SECONDS);
+      Signal.handle(
+          new Signal("HUP"),
+          sig -> {
+            LOG.info("SIGHUP received: reloading {}", config);
+            gateway.reload();
+          });
       CountDownLatch stopped = new CountDownLatch(1);
       sun.misc.SignalHandler drain =
           sig -> {

@@ -75,22 +75,82 @@ public final class PolicyChain {
       List<PolicySpec> global,
       List<PolicySpec> route,
       boolean checkOnly) {
+    return create(vertx, baseDir, routeId, settings, meter, global, route, checkOnly, null);
+  }
+
+  /**
+   * The same, taking policies over from {@code kept} (a reload's previous policies, or null): a
+   * policy whose route, place, name, settings and gateway settings are all unchanged is the same
+   * instance, with its state (rate-limit buckets, verified-token caches). New ones go into it.
+   */
+  public static PolicyChain create(
+      Vertx vertx,
+      Path baseDir,
+      String routeId,
+      JsonObject settings,
+      io.opentelemetry.api.metrics.Meter meter,
+      List<PolicySpec> global,
+      List<PolicySpec> route,
+      boolean checkOnly,
+      Kept kept) {
     List<Spec> ordered = order(global, route);
     if (ordered.isEmpty()) {
       return EMPTY;
     }
     PolicyContext context = new Context(vertx, baseDir, routeId, settings, meter, checkOnly);
     List<Link> links = new ArrayList<>();
+    java.util.Map<String, Integer> seen = new java.util.HashMap<>();
     for (Spec s : ordered) {
-      Policy p;
-      try {
-        p = s.spec().factory().create(s.spec().config(), context);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(s.spec().location() + ": " + e.getMessage(), e);
+      JsonObject identity = null;
+      Policy p = null;
+      if (kept != null && s.spec().factory().keptAcrossReloads()) {
+        String name = s.spec().name();
+        int occurrence = seen.merge(name + s.global(), 1, Integer::sum);
+        identity =
+            new JsonObject()
+                .put("route", routeId)
+                .put("global", s.global())
+                .put("name", name)
+                .put("occurrence", occurrence)
+                .put("config", s.spec().config())
+                .put("settings", settings)
+                .put("baseDir", String.valueOf(baseDir));
+        p = kept.previous.get(identity);
+      }
+      if (p == null) {
+        try {
+          p = s.spec().factory().create(s.spec().config(), context);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(s.spec().location() + ": " + e.getMessage(), e);
+        }
+      } else {
+        kept.reused++;
+      }
+      if (identity != null) {
+        kept.next.put(identity, p);
       }
       links.add(new Link(s.spec().name(), s.spec().phase(), s.global(), p, overridesOnResponse(p)));
     }
     return new PolicyChain(links);
+  }
+
+  /**
+   * The policies of a running config, by what they were made from, for a reload to take over; and
+   * those the reload makes or takes, for the one after.
+   */
+  public static final class Kept {
+    private final java.util.Map<JsonObject, Policy> previous;
+    private final java.util.Map<JsonObject, Policy> next = new java.util.HashMap<>();
+    private int reused;
+
+    public Kept(Kept before) {
+      this.previous = before == null ? java.util.Map.of() : before.next;
+    }
+
+    /** How many policies this reload took over. */
+    public int reused() {
+      return reused;
+    }
   }
 
   private static boolean overridesOnResponse(Policy p) {

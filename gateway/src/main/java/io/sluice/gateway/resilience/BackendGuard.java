@@ -70,6 +70,7 @@ public final class BackendGuard {
   private volatile long openedAtMillis;
   private final LongCounter shedCounter;
   private final Attributes[] shedAttributes = new Attributes[Shed.values().length];
+  private final java.util.List<AutoCloseable> observers = new java.util.ArrayList<>();
 
   private BackendGuard(
       Vertx vertx,
@@ -126,21 +127,34 @@ public final class BackendGuard {
       shedAttributes[s.ordinal()] = Attributes.of(BACKEND, name, REASON, s.label);
     }
     if (bulkhead != null) {
-      meter
-          .upDownCounterBuilder("sluice.backend.active")
-          .setDescription("Calls in flight under the backend's concurrency limit.")
-          .buildWithCallback(m -> m.record(bulkhead.active(), backend));
-      meter
-          .upDownCounterBuilder("sluice.backend.queued")
-          .setDescription("Requests waiting for a slot under the backend's concurrency limit.")
-          .buildWithCallback(m -> m.record(bulkhead.queued(), backend));
+      observers.add(
+          meter
+              .upDownCounterBuilder("sluice.backend.active")
+              .setDescription("Calls in flight under the backend's concurrency limit.")
+              .buildWithCallback(m -> m.record(bulkhead.active(), backend)));
+      observers.add(
+          meter
+              .upDownCounterBuilder("sluice.backend.queued")
+              .setDescription("Requests waiting for a slot under the backend's concurrency limit.")
+              .buildWithCallback(m -> m.record(bulkhead.queued(), backend)));
     }
     if (breaker != null) {
-      meter
-          .gaugeBuilder("sluice.backend.circuit.state")
-          .ofLongs()
-          .setDescription("The backend's circuit: 0 closed, 1 half-open, 2 open.")
-          .buildWithCallback(m -> m.record(stateValue(breaker.state()), backend));
+      observers.add(
+          meter
+              .gaugeBuilder("sluice.backend.circuit.state")
+              .ofLongs()
+              .setDescription("The backend's circuit: 0 closed, 1 half-open, 2 open.")
+              .buildWithCallback(m -> m.record(stateValue(breaker.state()), backend)));
+    }
+  }
+
+  /**
+   * Stops reporting this guard's gauges and its breaker's timers: a reload replaced the backend.
+   */
+  public void close() {
+    io.sluice.gateway.telemetry.Observers.close(observers);
+    if (breaker != null) {
+      breaker.close();
     }
   }
 

@@ -32,6 +32,7 @@ public final class LoadShedder {
 
   private final SimpleLimiter<Void> limiter;
   private final LongCounter shed;
+  private final io.opentelemetry.api.metrics.ObservableLongGauge gauge;
 
   private LoadShedder(LoadShedding config, Meter meter) {
     Gradient2Limit gradient =
@@ -56,11 +57,17 @@ public final class LoadShedder {
             .setDescription("Client requests answered 503 by the gateway's adaptive limit.")
             .build();
     shed.add(0); // a series from the start, for rate()
-    meter
-        .gaugeBuilder("sluice.concurrency.limit")
-        .ofLongs()
-        .setDescription("The gateway's adaptive limit on client requests in flight.")
-        .buildWithCallback(m -> m.record(limiter.getLimit()));
+    this.gauge =
+        meter
+            .gaugeBuilder("sluice.concurrency.limit")
+            .ofLongs()
+            .setDescription("The gateway's adaptive limit on client requests in flight.")
+            .buildWithCallback(m -> m.record(limiter.getLimit()));
+  }
+
+  /** Stops reporting the limit: a reload replaced this shedder. */
+  public void close() {
+    gauge.close();
   }
 
   /** The shedder, or null when {@code gateway.loadShedding} is off. */

@@ -19,13 +19,26 @@ import io.vertx.core.json.JsonObject;
  */
 final class AdminApi {
 
-  private final GatewayRuntime runtime;
+  private final java.util.function.Supplier<GatewayRuntime> current;
+  private final Gateway gateway;
 
-  AdminApi(GatewayRuntime runtime) {
-    this.runtime = runtime;
+  AdminApi(java.util.function.Supplier<GatewayRuntime> current, Gateway gateway) {
+    this.current = current;
+    this.gateway = gateway;
+  }
+
+  /** Reloads the route file; the future has the result (refused ones included). */
+  io.vertx.core.Future<ReloadResult> reload() {
+    return gateway.reload();
+  }
+
+  /** The config in force, with every secret replaced by {@code ***}. */
+  JsonObject config() {
+    return io.sluice.gateway.config.RedactedConfig.of(current.get().config);
   }
 
   JsonObject routes() {
+    GatewayRuntime runtime = current.get();
     JsonArray routes = new JsonArray();
     for (SluiceConfig.Route r : runtime.config.routes()) {
       JsonArray chain = new JsonArray();
@@ -50,6 +63,7 @@ final class AdminApi {
   }
 
   JsonObject backends() {
+    GatewayRuntime runtime = current.get();
     JsonArray out = new JsonArray();
     for (int i = 0; i < runtime.backends.size(); i++) {
       Backend b = runtime.backends.get(i);

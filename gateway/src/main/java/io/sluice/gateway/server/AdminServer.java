@@ -16,8 +16,8 @@ import java.util.function.BooleanSupplier;
  * The admin listener: {@code /healthz} (the process is alive), {@code /readyz} (config loaded,
  * listeners bound, not draining) and {@code /metrics} (Prometheus text, or OpenMetrics when the
  * scraper asks for it), open; and the admin API under {@code /admin/} behind the admin bearer
- * token: {@code GET routes}, {@code GET backends}, {@code POST cache/purge}. Kept apart from client
- * traffic and never shed.
+ * token: {@code GET routes}, {@code GET backends}, {@code GET config}, {@code POST reload}, {@code
+ * POST cache/purge}. Kept apart from client traffic and never shed.
  */
 final class AdminServer extends VerticleBase {
 
@@ -97,14 +97,60 @@ final class AdminServer extends VerticleBase {
             ctx -> {
               String route = ctx.request().getParam("route");
               String prefix = ctx.request().getParam("prefix");
-              long purged = io.sluice.policies.cache.CachePurge.purge(vertx, route, prefix);
-              LOG.info(
-                  "admin: cache purged ({} entries; route {}, prefix {})",
-                  purged,
-                  route == null ? "any" : route,
-                  prefix == null ? "any" : prefix);
-              json(ctx.response(), 200, new JsonObject().put("purged", purged));
+              // A purge walks every key of the store: on a worker, not on the admin event loop.
+              vertx
+                  .executeBlocking(
+                      () -> io.sluice.policies.cache.CachePurge.purge(vertx, route, prefix))
+                  .onComplete(
+                      ar -> {
+                        if (ar.failed()) {
+                          LOG.error("admin: cache purge failed", ar.cause());
+                          problem(ctx.response(), 500, "internal", "Internal Server Error", null);
+                          return;
+                        }
+                        LOG.info(
+                            "admin: cache purged ({} entries; route {}, prefix {})",
+                            ar.result(),
+                            route == null ? "any" : route,
+                            prefix == null ? "any" : prefix);
+                        json(ctx.response(), 200, new JsonObject().put("purged", ar.result()));
+                      });
             });
+    router.get("/admin/config").handler(ctx -> json(ctx.response(), 200, api.config()));
+    router
+        .post("/admin/reload")
+        .handler(
+            ctx ->
+                api.reload()
+                    .onComplete(
+                        ar -> {
+                          if (ar.failed()) {
+                            problem(ctx.response(), 500, "internal", "Internal Server Error", null);
+                            return;
+                          }
+                          ReloadResult r = ar.result();
+                          LOG.info("admin: reload requested: {}", r.outcome());
+                          if (r.outcome().equals("refused")) {
+                            JsonObject body =
+                                new JsonObject(
+                                        io.sluice.api.Problem.of(
+                                                422,
+                                                "config-refused",
+                                                "Config Refused",
+                                                "The route file was not put in force; the config"
+                                                    + " in force stays.")
+                                            .toJson(null))
+                                    .mergeIn(r.toJson());
+                            ctx.response()
+                                .setStatusCode(422)
+                                .putHeader(
+                                    HttpHeaders.CONTENT_TYPE, io.sluice.api.Problem.CONTENT_TYPE)
+                                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                                .end(body.encode());
+                          } else {
+                            json(ctx.response(), 200, r.toJson());
+                          }
+                        }));
     router
         .route("/admin/*")
         .handler(
@@ -114,7 +160,7 @@ final class AdminServer extends VerticleBase {
                     404,
                     "not-found",
                     "Not Found",
-                    "No such admin endpoint (routes, backends, cache/purge)."));
+                    "No such admin endpoint (routes, backends, config, reload, cache/purge)."));
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
     return server.requestHandler(router).listen();
   }

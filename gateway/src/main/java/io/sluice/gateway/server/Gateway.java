@@ -1,15 +1,19 @@
 package io.sluice.gateway.server;
 
+import io.sluice.gateway.aws.CachedCredentials;
 import io.sluice.gateway.backend.HealthCheckVerticle;
 import io.sluice.gateway.backend.TargetHealth;
+import io.sluice.gateway.config.ConfigSource;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * Gateway gw = Gateway.start(vertx, config, 2).await();
- * ... gw.port() ...
+ * gw.reloadFrom(ConfigSource.file(path, loader), Duration.ofSeconds(1)).await();
+ * ... gw.port() ... gw.reload() ...
  * gw.shutdown().await();
  * }</pre>
  */
@@ -27,23 +32,33 @@ public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   private final Vertx vertx;
-  private final GatewayRuntime runtime;
+  private volatile GatewayRuntime runtime;
+
+  /** Configs a reload replaced whose requests are not all done (guarded by this). */
+  private final List<GatewayRuntime> retiring = new ArrayList<>();
+
   private final List<String> deployments = new ArrayList<>();
+  private final List<GatewayVerticle> verticles = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final AtomicInteger openConnections = new AtomicInteger();
   private AdminServer admin;
   private String adminDeployment;
   private String healthDeployment;
   private volatile boolean ready;
-  private volatile boolean draining;
+  private volatile boolean stopping;
   private Future<Void> stopped;
   private int port;
   private int adminPort;
+  private Future<CachedCredentials> credentials;
 
   private final Telemetry telemetry;
+  private final Reloads reloads;
 
   private Gateway(Vertx vertx, SluiceConfig config, Telemetry telemetry) {
     this.vertx = vertx;
     this.telemetry = telemetry;
-    this.runtime = new GatewayRuntime(vertx, config, telemetry);
+    telemetry.metrics().connections(openConnections::get);
+    this.reloads = new Reloads(telemetry.meter());
+    this.runtime = new GatewayRuntime(vertx, config, telemetry, openConnections, null);
   }
 
   /**
@@ -80,36 +95,41 @@ public final class Gateway {
         });
   }
 
+  /**
+   * AWS credentials, resolved once (off the event loop) when the first lambda backend needs them.
+   */
+  private synchronized Future<CachedCredentials> credentials() {
+    if (credentials == null) {
+      credentials = CachedCredentials.start(vertx);
+    }
+    return credentials;
+  }
+
   private Future<Void> doStart(int instances) {
-    SluiceConfig.Listener admin = runtime.config.gateway().admin();
+    GatewayRuntime rt = runtime;
+    SluiceConfig.Listener admin = rt.config.gateway().admin();
     this.admin =
         new AdminServer(
             admin.host(),
             admin.port(),
             this::isReady,
             telemetry,
-            runtime.config.gateway().adminToken(),
-            new AdminApi(runtime));
-    return runtime
-        .start(vertx)
+            rt.config.gateway().adminToken(),
+            new AdminApi(() -> runtime, this));
+    return rt.start(vertx, this::credentials)
         .compose(v -> vertx.deployVerticle(this.admin))
         .compose(
             adminId -> {
               adminDeployment = adminId;
               adminPort = this.admin.actualPort();
-              List<TargetHealth> checked = runtime.healthChecked();
-              return checked.isEmpty()
-                  ? Future.succeededFuture()
-                  : vertx
-                      .deployVerticle(new HealthCheckVerticle(checked))
-                      .onSuccess(id -> healthDeployment = id);
+              return deployHealthChecks(rt);
             })
         .compose(
             ignored -> {
               // Every instance listens on the configured port; Vert.x shares one listening
               // socket between them. For port 0, a negative port asks Vert.x for one random
               // port shared by all instances.
-              int listen = runtime.config.gateway().listen().port();
+              int listen = rt.config.gateway().listen().port();
               int configured = listen == 0 ? -1 : listen;
               List<Promise<Integer>> bound = new ArrayList<>();
               return vertx
@@ -117,7 +137,9 @@ public final class Gateway {
                       () -> {
                         Promise<Integer> p2 = Promise.promise();
                         bound.add(p2);
-                        return new GatewayVerticle(runtime, configured, p2);
+                        GatewayVerticle v = new GatewayVerticle(rt, configured, p2);
+                        verticles.add(v);
+                        return v;
                       },
                       new DeploymentOptions().setInstances(instances))
                   .compose(
@@ -142,14 +164,134 @@ public final class Gateway {
               ready = true;
               LOG.info(
                   "sluice listening on {}:{} ({} routes, {} event loops), admin on {}:{}",
-                  runtime.config.gateway().listen().host(),
+                  rt.config.gateway().listen().host(),
                   port,
-                  runtime.table.size(),
+                  rt.table.size(),
                   instances,
                   admin.host(),
                   adminPort);
             })
         .mapEmpty();
+  }
+
+  /** Active health checks of this config's backends (replacing those of the config before). */
+  private Future<Void> deployHealthChecks(GatewayRuntime rt) {
+    Future<Void> undeployed =
+        healthDeployment == null ? Future.succeededFuture() : vertx.undeploy(healthDeployment);
+    healthDeployment = null;
+    List<TargetHealth> checked = rt.healthChecked();
+    return undeployed.transform(
+        ar ->
+            checked.isEmpty()
+                ? Future.<Void>succeededFuture()
+                : vertx
+                    .deployVerticle(new HealthCheckVerticle(checked))
+                    .<Void>map(
+                        id -> {
+                          healthDeployment = id;
+                          return null;
+                        }));
+  }
+
+  /**
+   * Reloads from {@code source} on demand ({@link #reload}, {@code POST /admin/reload}, SIGHUP),
+   * and, when {@code watchEvery} is not null, whenever its text changes (checked that often, off
+   * the event loop; a ConfigMap's symlink swap is a change). The text in force now is read first.
+   */
+  public Future<Void> reloadFrom(ConfigSource source, Duration watchEvery) {
+    return reloads.attach(vertx, source, watchEvery, () -> reload(false));
+  }
+
+  /**
+   * Reads, validates and puts in force the route file again, even when its text did not change.
+   * Requests in flight finish on the config they started on; backends and policy chains whose
+   * config is unchanged keep their state. An invalid file changes nothing: the result says why.
+   */
+  public Future<ReloadResult> reload() {
+    return reload(true);
+  }
+
+  private synchronized Future<ReloadResult> reload(boolean evenIfUnchanged) {
+    return reloads.serialize(() -> doReload(evenIfUnchanged));
+  }
+
+  private Future<ReloadResult> doReload(boolean evenIfUnchanged) {
+    ConfigSource source = reloads.source();
+    if (source == null) {
+      return Future.succeededFuture(
+          ReloadResult.refused(List.of("this gateway was not started from a route file")));
+    }
+    if (stopping) {
+      return Future.succeededFuture(ReloadResult.refused(List.of("the gateway is stopping")));
+    }
+    GatewayRuntime old = runtime;
+    return vertx
+        .executeBlocking(() -> reloads.readAndBuild(vertx, old, evenIfUnchanged))
+        .compose(
+            built -> {
+              if (built.result() != null) {
+                return Future.succeededFuture(built.result());
+              }
+              GatewayRuntime next = built.next();
+              return next.start(vertx, this::credentials)
+                  .recover(
+                      e -> next.closeLeftBy(vertx, old).transform(ar -> Future.failedFuture(e)))
+                  .compose(v -> swap(old, next))
+                  .map(
+                      v -> {
+                        ReloadResult r = ReloadResult.applied(old, next, built.notApplied());
+                        LOG.info("config reloaded from {}: {}", source.name(), r.summary());
+                        return r;
+                      });
+            })
+        .recover(
+            e -> {
+              LOG.error(
+                  "config reload from {} failed; the config in force stays", source.name(), e);
+              return Future.succeededFuture(
+                  ReloadResult.refused(
+                      List.of("the new config could not start: " + e.getMessage())));
+            })
+        .onSuccess(reloads::record);
+  }
+
+  /** Puts {@code next} in force on every event loop; retires {@code old} once it is drained. */
+  private Future<Void> swap(GatewayRuntime old, GatewayRuntime next) {
+    runtime = next;
+    for (BackendUnit u : old.unitsLeftBy(next)) {
+      u.stopWarmer(); // no pings for a backend that is gone, while its requests drain
+    }
+    List<Future<Void>> retired = new ArrayList<>();
+    for (GatewayVerticle v : verticles) {
+      retired.add(v.swap(next));
+    }
+    synchronized (this) {
+      retiring.add(old);
+    }
+    Future.join(retired)
+        .onComplete(
+            ar -> {
+              List<GatewayRuntime> still;
+              synchronized (this) {
+                retiring.remove(old);
+                still = new ArrayList<>(retiring);
+              }
+              still.add(runtime);
+              closeUnused(old, still);
+            });
+    return deployHealthChecks(next);
+  }
+
+  /** Closes what of {@code old} none of {@code inUse} keeps. */
+  private void closeUnused(GatewayRuntime old, List<GatewayRuntime> inUse) {
+    List<BackendUnit> left = old.unitsLeftBy(null);
+    for (GatewayRuntime r : inUse) {
+      left.retainAll(old.unitsLeftBy(r));
+    }
+    if (old.shedder != null && inUse.stream().noneMatch(r -> r.shedder == old.shedder)) {
+      old.shedder.close();
+    }
+    BackendUnit.close(vertx, left);
   }
 
   /** The client listener's port. */
@@ -161,13 +303,14 @@ public final class Gateway {
     return adminPort;
   }
 
+  /** The config in force. */
   public SluiceConfig config() {
     return runtime.config;
   }
 
   /** Config loaded, listeners bound, not draining. */
   public boolean isReady() {
-    return ready && !draining;
+    return ready && !stopping;
   }
 
   /**
@@ -178,7 +321,8 @@ public final class Gateway {
     if (stopped != null) {
       return stopped;
     }
-    draining = true;
+    stopping = true;
+    reloads.stop(vertx);
     LOG.info("draining (up to {})", runtime.drainTimeout);
     List<Future<Void>> undeploys = new ArrayList<>();
     for (String id : deployments) {
@@ -196,9 +340,38 @@ public final class Gateway {
                     adminDeployment == null
                         ? Future.<Void>succeededFuture()
                         : vertx.undeploy(adminDeployment))
-            .transform(ar -> runtime.close(vertx))
+            .transform(ar -> closeAll())
             .transform(ar -> close(vertx, telemetry))
             .onComplete(ar -> LOG.info("stopped"));
     return stopped;
+  }
+
+  /** Closes every backend unit and shedder of the configs in force or draining, and credentials. */
+  private Future<Void> closeAll() {
+    List<GatewayRuntime> all;
+    synchronized (this) {
+      all = new ArrayList<>(retiring);
+    }
+    all.add(runtime);
+    java.util.Set<BackendUnit> units =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (GatewayRuntime r : all) {
+      units.addAll(r.unitsLeftBy(null));
+      if (r.shedder != null) {
+        r.shedder.close();
+      }
+    }
+    Future<CachedCredentials> creds;
+    synchronized (this) {
+      creds = credentials;
+    }
+    return BackendUnit.close(vertx, units)
+        .transform(
+            ar -> {
+              if (creds != null && creds.succeeded()) {
+                creds.result().close();
+              }
+              return Future.<Void>succeededFuture();
+            });
   }
 }

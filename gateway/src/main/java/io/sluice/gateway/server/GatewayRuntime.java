@@ -1,31 +1,19 @@
 package io.sluice.gateway.server;
 
 import io.sluice.gateway.aws.CachedCredentials;
-import io.sluice.gateway.aws.LambdaClients;
-import io.sluice.gateway.backend.AzureFunctionBackendHandler;
 import io.sluice.gateway.backend.BackendHandler;
 import io.sluice.gateway.backend.HttpBackendHandler;
-import io.sluice.gateway.backend.LambdaBackendHandler;
-import io.sluice.gateway.backend.LambdaFunction;
-import io.sluice.gateway.backend.LambdaWarmer;
-import io.sluice.gateway.backend.MockBackendHandler;
 import io.sluice.gateway.config.SluiceConfig;
-import io.sluice.gateway.config.SluiceConfig.AzureFunctionBackend;
 import io.sluice.gateway.config.SluiceConfig.Backend;
-import io.sluice.gateway.config.SluiceConfig.HttpBackend;
-import io.sluice.gateway.config.SluiceConfig.LambdaBackend;
 import io.sluice.gateway.config.SluiceConfig.Limits;
-import io.sluice.gateway.config.SluiceConfig.MockBackend;
 import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.policy.PolicyChain;
 import io.sluice.gateway.resilience.BackendGuard;
 import io.sluice.gateway.resilience.LoadShedder;
-import io.sluice.gateway.resilience.RetryBudget;
 import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
 import io.sluice.gateway.telemetry.GatewayMetrics;
 import io.sluice.gateway.telemetry.HttpTracing;
-import io.sluice.gateway.telemetry.LambdaMetrics;
 import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,10 +26,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * What one loaded config becomes at run time: the compiled route table and the recipe for each
- * event loop's backends. Immutable, shared by every event loop.
+ * event loop's backends. Immutable, shared by every event loop. A reload builds a new one from the
+ * previous: backends and policy chains whose config did not change are carried over with their
+ * state (circuits, target health, retry budgets, rate-limit buckets, SDK clients).
  */
 final class GatewayRuntime {
 
@@ -52,7 +43,7 @@ final class GatewayRuntime {
   final ForwardedHeaders forwarded;
   final boolean accessLog;
   final Duration drainTimeout;
-  final AtomicInteger openConnections = new AtomicInteger();
+  final AtomicInteger openConnections;
   final Telemetry telemetry;
   final HttpTracing tracing;
   final GatewayMetrics metrics;
@@ -60,72 +51,71 @@ final class GatewayRuntime {
   /** The gateway's adaptive concurrency limit, or null when load shedding is off. */
   final LoadShedder shedder;
 
+  /** Per backend index: what the event loops share of it. */
+  final BackendUnit[] units;
+
   /** Per backend index: its guard, or null. Shared by every event loop. */
   final BackendGuard[] guards;
 
   /** Per backend index: target health and retry budget of an http backend, or null. */
   final HttpBackendHandler.Shared[] shared;
 
-  /** Per backend index: a lambda backend's shared parts (built by {@link #start}), or null. */
-  private final LambdaFunction[] lambdas;
+  /** The policies of this config by what they were made from, for the next reload to take over. */
+  final PolicyChain.Kept policies;
 
-  /** Per backend index: the retry budget of a lambda backend, or null. */
-  private final RetryBudget[] lambdaBudgets;
-
-  private final List<LambdaWarmer> warmers = new ArrayList<>();
-
-  /** Per backend index: the shared client and budget of an azure-function backend, or null. */
-  private final AzureFunctionBackendHandler.Shared[] azure;
-
-  private CachedCredentials credentials;
-
-  GatewayRuntime(Vertx vertx, SluiceConfig config, Telemetry telemetry) {
+  /**
+   * Builds the run-time form of a validated config; {@code previous} (or null) is the one in force,
+   * whose unchanged backends and chains are taken over. Off the event loop: policies may read
+   * files.
+   */
+  GatewayRuntime(
+      Vertx vertx,
+      SluiceConfig config,
+      Telemetry telemetry,
+      AtomicInteger openConnections,
+      GatewayRuntime previous) {
     this.config = config;
     this.telemetry = telemetry;
     this.tracing = telemetry.http();
     this.metrics = telemetry.metrics();
-    metrics.connections(openConnections::get);
+    this.openConnections = openConnections;
     this.limits = config.gateway().limits();
     this.forwarded = new ForwardedHeaders(config.gateway().trustedProxies());
     this.accessLog = config.gateway().accessLog();
     this.drainTimeout = config.gateway().drainTimeout();
-    this.shedder = LoadShedder.of(config.gateway().loadShedding(), telemetry.meter());
+    this.shedder =
+        previous != null
+                && previous.shedder != null
+                && java.util.Objects.equals(
+                    previous.config.gateway().loadShedding(), config.gateway().loadShedding())
+            ? previous.shedder
+            : LoadShedder.of(config.gateway().loadShedding(), telemetry.meter());
+    this.policies = new PolicyChain.Kept(previous == null ? null : previous.policies);
     this.backends = new ArrayList<>(config.backends().values());
     Map<String, Integer> index = new HashMap<>();
-    for (int i = 0; i < backends.size(); i++) {
-      index.put(backends.get(i).name(), i);
-    }
+    this.units = new BackendUnit[backends.size()];
     this.guards = new BackendGuard[backends.size()];
     this.shared = new HttpBackendHandler.Shared[backends.size()];
-    for (int i = 0; i < guards.length; i++) {
-      if (backends.get(i) instanceof HttpBackend h) {
-        shared[i] = HttpBackendHandler.Shared.of(h, telemetry.meter());
-        guards[i] =
-            BackendGuard.of(
-                vertx, h.name(), h.concurrency(), h.circuitBreaker(), telemetry.meter());
-      } else if (backends.get(i) instanceof LambdaBackend l) {
-        guards[i] =
-            BackendGuard.of(
-                vertx, l.name(), l.concurrency(), l.circuitBreaker(), telemetry.meter());
-      } else if (backends.get(i) instanceof AzureFunctionBackend a) {
-        guards[i] =
-            BackendGuard.of(
-                vertx, a.name(), a.concurrency(), a.circuitBreaker(), telemetry.meter());
-      }
-    }
-    this.azure = new AzureFunctionBackendHandler.Shared[backends.size()];
     for (int i = 0; i < backends.size(); i++) {
-      if (backends.get(i) instanceof AzureFunctionBackend a) {
-        azure[i] = AzureFunctionBackendHandler.Shared.create(vertx, a);
-      }
+      Backend b = backends.get(i);
+      index.put(b.name(), i);
+      units[i] =
+          BackendUnit.of(
+              vertx, b, telemetry.meter(), previous == null ? null : previous.unit(b.name()));
+      guards[i] = units[i].guard;
+      shared[i] = units[i].http;
     }
-    this.lambdas = new LambdaFunction[backends.size()];
-    this.lambdaBudgets = new RetryBudget[backends.size()];
-    for (int i = 0; i < backends.size(); i++) {
-      if (backends.get(i) instanceof LambdaBackend l) {
-        lambdaBudgets[i] = RetryBudget.of(l.retry());
-      }
+    try {
+      this.table = routes(vertx, config, index, previous);
+    } catch (RuntimeException e) {
+      // A policy refused its config: what was made for this config alone goes again.
+      closeLeftBy(vertx, previous);
+      throw e;
     }
+  }
+
+  private RouteTable<CompiledRoute> routes(
+      Vertx vertx, SluiceConfig config, Map<String, Integer> index, GatewayRuntime previous) {
     RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
     JsonObject settings = PolicyChain.settings(config.gateway());
     for (Route r : config.routes()) {
@@ -138,7 +128,9 @@ final class GatewayRuntime {
               settings,
               telemetry.meter(),
               config.policies(),
-              r.policies());
+              r.policies(),
+              false,
+              policies);
       b.add(
           r.id(),
           PathPattern.parse(r.path()),
@@ -146,7 +138,16 @@ final class GatewayRuntime {
           r.hosts(),
           new CompiledRoute(r.id(), r.path(), r.backend(), bi, chain, metrics.route(r.id())));
     }
-    this.table = b.build();
+    return b.build();
+  }
+
+  private BackendUnit unit(String name) {
+    for (BackendUnit u : units) {
+      if (u.config.name().equals(name)) {
+        return u;
+      }
+    }
+    return null;
   }
 
   /** The target health of every backend with active health checks. */
@@ -161,86 +162,66 @@ final class GatewayRuntime {
   }
 
   /** The backends for one event loop, indexed as {@link CompiledRoute#backendIndex()}. */
-  BackendHandler[] createBackends(Vertx vertx) {
-    BackendHandler[] out = new BackendHandler[backends.size()];
+  BackendHandler[] createBackends(Vertx vertx, Map<BackendUnit, BackendHandler> reuse) {
+    BackendHandler[] out = new BackendHandler[units.length];
     for (int i = 0; i < out.length; i++) {
-      Backend b = backends.get(i);
-      if (b instanceof HttpBackend h) {
-        out[i] = new HttpBackendHandler(vertx, h, limits.maxBodySize(), telemetry, shared[i]);
-      } else if (b instanceof LambdaBackend l) {
-        out[i] = new LambdaBackendHandler(vertx, lambdas[i], telemetry);
-      } else if (b instanceof AzureFunctionBackend a) {
-        out[i] = new AzureFunctionBackendHandler(vertx, a, azure[i], telemetry);
-      } else {
-        out[i] = new MockBackendHandler((MockBackend) b);
+      BackendHandler kept = reuse == null ? null : reuse.get(units[i]);
+      out[i] = kept != null ? kept : units[i].handler(vertx, limits.maxBodySize(), telemetry);
+    }
+    return out;
+  }
+
+  /**
+   * What must be ready before requests reach this config, built off the event loop: the SDK clients
+   * of new lambda backends (resolving credentials may read files and call metadata endpoints;
+   * building a client loads many classes). Then their keep-warm pings start.
+   */
+  Future<Void> start(Vertx vertx, Supplier<Future<CachedCredentials>> credentials) {
+    List<BackendUnit> lambdas = new ArrayList<>();
+    for (BackendUnit u : units) {
+      if (u.isLambda()) {
+        lambdas.add(u);
+      }
+    }
+    if (lambdas.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return credentials
+        .get()
+        .compose(
+            creds ->
+                vertx.executeBlocking(
+                    () -> {
+                      lambdas.forEach(u -> u.buildClient(vertx, creds, telemetry));
+                      return null;
+                    }))
+        .<Void>map(
+            v -> {
+              lambdas.forEach(u -> u.startWarmer(vertx));
+              return null;
+            });
+  }
+
+  /** The units of this config that {@code next} does not keep (all of them when it is null). */
+  List<BackendUnit> unitsLeftBy(GatewayRuntime next) {
+    List<BackendUnit> out = new ArrayList<>();
+    for (BackendUnit u : units) {
+      if (next == null || !java.util.Arrays.asList(next.units).contains(u)) {
+        out.add(u);
       }
     }
     return out;
   }
 
   /**
-   * What must be ready before the listeners open, built off the event loop: AWS credentials and the
-   * SDK clients of lambda backends (resolving credentials may read files and call metadata
-   * endpoints; building a client loads many classes). Then the keep-warm pings start.
+   * Closes what {@code next} does not keep (everything when it is null): backend units, whose close
+   * may wait, off the event loop; the shedder's gauge.
    */
-  Future<Void> start(Vertx vertx) {
-    if (backends.stream().noneMatch(b -> b instanceof LambdaBackend)) {
-      return Future.succeededFuture();
+  Future<Void> closeLeftBy(Vertx vertx, GatewayRuntime next) {
+    if (shedder != null && (next == null || next.shedder != shedder)) {
+      shedder.close();
     }
-    return CachedCredentials.start(vertx)
-        .compose(
-            creds -> {
-              credentials = creds;
-              return vertx.executeBlocking(
-                  () -> {
-                    for (int i = 0; i < backends.size(); i++) {
-                      if (backends.get(i) instanceof LambdaBackend l) {
-                        lambdas[i] =
-                            new LambdaFunction(
-                                l,
-                                LambdaClients.create(vertx, l, creds),
-                                lambdaBudgets[i],
-                                guards[i],
-                                new LambdaMetrics(
-                                    telemetry.meter(), l.name(), l.function(), l.warm() != null));
-                      }
-                    }
-                    return null;
-                  });
-            })
-        .<Void>map(
-            v -> {
-              for (LambdaFunction fn : lambdas) {
-                if (fn != null && fn.config().warm() != null) {
-                  LambdaWarmer w = new LambdaWarmer(vertx, fn, fn.config().warm());
-                  warmers.add(w);
-                  w.start();
-                }
-              }
-              return null;
-            });
-  }
-
-  /** Closes what {@link #start} built (off the event loop: the SDK's close may wait). */
-  Future<Void> close(Vertx vertx) {
-    warmers.forEach(LambdaWarmer::close);
-    for (AzureFunctionBackendHandler.Shared a : azure) {
-      if (a != null) {
-        a.close();
-      }
-    }
-    if (credentials != null) {
-      credentials.close();
-    }
-    return vertx.executeBlocking(
-        () -> {
-          for (LambdaFunction fn : lambdas) {
-            if (fn != null) {
-              fn.client().close();
-            }
-          }
-          return null;
-        });
+    return BackendUnit.close(vertx, unitsLeftBy(next));
   }
 
   HttpServerOptions serverOptions(int port) {

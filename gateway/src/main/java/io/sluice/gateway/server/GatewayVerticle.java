@@ -15,7 +15,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,22 +29,99 @@ final class GatewayVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
-  private final GatewayRuntime runtime;
+  /**
+   * One config as this event loop serves it: the runtime, its backend handlers, and how many
+   * requests are still on it. Touched only on this event loop.
+   */
+  static final class Generation {
+    final GatewayRuntime runtime;
+    final BackendHandler[] backends;
+    final Map<BackendUnit, BackendHandler> byUnit = new IdentityHashMap<>();
+    int inFlight;
+
+    /** Set when a reload replaced it: completes once its requests are done and it is closed. */
+    Promise<Void> retired;
+
+    Generation(GatewayRuntime runtime, BackendHandler[] backends) {
+      this.runtime = runtime;
+      this.backends = backends;
+      for (int i = 0; i < backends.length; i++) {
+        byUnit.put(runtime.units[i], backends[i]);
+      }
+    }
+  }
+
+  /** The config requests start on. */
+  private Generation current;
+
+  /** Configs replaced by a reload whose requests are not all done. */
+  private final List<Generation> draining = new ArrayList<>();
+
+  private final GatewayRuntime first;
   private final int port;
   private final Promise<Integer> bound;
   private HttpServer server;
-  private BackendHandler[] backends;
   private ConnectionGuard guard;
 
   GatewayVerticle(GatewayRuntime runtime, int port, Promise<Integer> bound) {
-    this.runtime = runtime;
+    this.first = runtime;
     this.port = port;
     this.bound = bound;
   }
 
+  /**
+   * Puts {@code next} in force on this event loop: new requests start on it, those in flight finish
+   * on the config they started on. Backend handlers of unchanged backends (and their connection
+   * pools) carry over. The future completes when the replaced config's requests are done (or the
+   * drain timeout passed) and its handlers that nothing uses any more are closed.
+   */
+  Future<Void> swap(GatewayRuntime next) {
+    Promise<Void> retired = Promise.promise();
+    context.runOnContext(
+        v -> {
+          Generation old = current;
+          current = new Generation(next, next.createBackends(vertx, old.byUnit));
+          old.retired = retired;
+          draining.add(old);
+          if (old.inFlight == 0) {
+            retire(old);
+          } else {
+            vertx.setTimer(old.runtime.drainTimeout.toMillis(), id -> retire(old));
+          }
+        });
+    return retired.future();
+  }
+
+  /** Closes the handlers of a replaced config that neither the current config nor another uses. */
+  private void retire(Generation old) {
+    if (!draining.remove(old)) {
+      return; // already retired (its last request ended before the drain timer)
+    }
+    List<Future<Void>> closes = new ArrayList<>();
+    for (BackendHandler b : old.backends) {
+      if (!inUse(b)) {
+        closes.add(b.close());
+      }
+    }
+    Future.join(closes).<Void>mapEmpty().onComplete(old.retired);
+  }
+
+  private boolean inUse(BackendHandler b) {
+    if (current.byUnit.containsValue(b)) {
+      return true;
+    }
+    for (Generation g : draining) {
+      if (g.byUnit.containsValue(b)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public Future<?> start() {
-    backends = runtime.createBackends(vertx);
+    GatewayRuntime runtime = first;
+    current = new Generation(runtime, runtime.createBackends(vertx, null));
     guard =
         new ConnectionGuard(
             runtime.openConnections,
@@ -75,13 +154,19 @@ final class GatewayVerticle extends VerticleBase {
         server == null
             ? Future.succeededFuture()
             : server.shutdown(
-                runtime.drainTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                current.runtime.drainTimeout.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
     return shut.transform(
         ar -> {
+          java.util.Set<BackendHandler> all =
+              java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+          all.addAll(List.of(current.backends));
+          draining.forEach(g -> all.addAll(List.of(g.backends)));
           List<Future<Void>> closes = new ArrayList<>();
-          for (BackendHandler b : backends) {
+          for (BackendHandler b : all) {
             closes.add(b.close());
           }
+          draining.forEach(g -> g.retired.tryComplete());
           return Future.join(closes).mapEmpty();
         });
   }
@@ -90,6 +175,7 @@ final class GatewayVerticle extends VerticleBase {
    * Requests Netty could not decode: too long a request line (414) or headers (431), bad framing.
    */
   private void invalid(HttpServerRequest req) {
+    GatewayRuntime runtime = current.runtime;
     io.vertx.core.http.HttpServerResponse res = req.response();
     Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
     String msg = cause == null ? "" : String.valueOf(cause.getMessage());
@@ -124,6 +210,9 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest req) {
+    Generation gen = current;
+    GatewayRuntime runtime = gen.runtime;
+    gen.inFlight++;
     HttpConnection conn = req.connection();
     guard.requestStarted(conn);
     RequestContext ctx =
@@ -132,6 +221,7 @@ final class GatewayVerticle extends VerticleBase {
             RequestIds.accept(req.getHeader(RequestIds.HEADER)),
             remote(req),
             System.nanoTime());
+    ctx.generation = gen;
     ctx.maxBodySize = runtime.limits.maxBodySize();
     ctx.span = runtime.tracing.startServer(req, ctx.peer);
     runtime.metrics.started();
@@ -201,7 +291,7 @@ final class GatewayVerticle extends VerticleBase {
         return;
       }
     }
-    BackendHandler backend = backends[route.backendIndex()];
+    BackendHandler backend = gen.backends[route.backendIndex()];
     try {
       BackendGuard backendGuard = runtime.guards[route.backendIndex()];
       if (route.chain().isEmpty()) {
@@ -229,6 +319,11 @@ final class GatewayVerticle extends VerticleBase {
    * logs it): metrics, the span, the access log line.
    */
   private void ended(RequestContext ctx, HttpConnection conn) {
+    Generation gen = ctx.generation;
+    GatewayRuntime runtime = gen.runtime;
+    if (--gen.inFlight == 0 && gen.retired != null) {
+      retire(gen);
+    }
     guard.requestEnded(conn);
     if (ctx.guardCall != null) {
       ctx.guardCall.ended();
@@ -253,7 +348,7 @@ final class GatewayVerticle extends VerticleBase {
     }
   }
 
-  private void log(RequestContext ctx, int status, long nanos) {
+  private static void log(RequestContext ctx, int status, long nanos) {
     HttpServerRequest req = ctx.request;
     AccessLog.log(
         ctx.requestId,

@@ -34,6 +34,9 @@ public final class RequestContext {
   /** The copy of the response for policies that asked to see it, or null (most requests). */
   ResponseTap tap;
 
+  /** The config this request started on (it finishes on it, whatever a reload does). */
+  GatewayVerticle.Generation generation;
+
   /** The response hooks have run, or are running: they run once. */
   boolean hooksRun;
 

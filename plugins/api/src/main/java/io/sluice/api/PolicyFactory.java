@@ -30,7 +30,8 @@ public interface PolicyFactory {
    * The JSON Schema (draft 2020-12) of the config. The route file is checked against it when it is
    * loaded, errors reported with file, line and column like every other config error; {@link
    * #create} only ever sees a valid config. Say {@code "additionalProperties": false} so that typos
-   * are errors.
+   * are errors. Mark settings that hold secrets {@code "writeOnly": true}: the admin API shows them
+   * as {@code ***}.
    */
   String configSchema();
 
@@ -40,4 +41,15 @@ public interface PolicyFactory {
    * the config's location.
    */
   Policy create(JsonObject config, PolicyContext context);
+
+  /**
+   * Whether a reload may keep this factory's policy where its route, place and config (and the
+   * gateway settings it sees) are unchanged, with its state, instead of making it again. True by
+   * default: state such as rate-limit buckets survives reloads. Say false when {@link #create}
+   * reads something besides its config that may have changed (a file): it then runs on every
+   * reload.
+   */
+  default boolean keptAcrossReloads() {
+    return true;
+  }
 }

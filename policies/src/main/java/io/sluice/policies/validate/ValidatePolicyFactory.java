@@ -76,6 +76,12 @@ public final class ValidatePolicyFactory implements PolicyFactory {
     return Schemas.load(ValidatePolicyFactory.class, "validate");
   }
 
+  /** Made again on every reload: its schema files may have changed while the route file did not. */
+  @Override
+  public boolean keptAcrossReloads() {
+    return false;
+  }
+
   @Override
   public Policy create(JsonObject config, PolicyContext context) {
     RequestValidator validator =
