@@ -179,7 +179,8 @@ final class Reloads {
 
   /**
    * The loaded config with the settings the listeners were made with taken from the running one:
-   * listen and admin addresses, the admin token, connection limits. Each that differs is named.
+   * listen and admin addresses, the admin token, connection limits, and the size of the response
+   * store (made once). Each that differs is named.
    */
   static SluiceConfig keepRestartOnly(
       SluiceConfig running, SluiceConfig loaded, List<String> changed) {
@@ -197,6 +198,9 @@ final class Reloads {
     if (!r.limits().equals(l.limits())) {
       changed.add("gateway.limits");
     }
+    if (r.cacheMaxSize() != l.cacheMaxSize()) {
+      changed.add("gateway.cache.maxSize");
+    }
     SluiceConfig.Gateway kept =
         new SluiceConfig.Gateway(
             r.listen(),
@@ -207,7 +211,7 @@ final class Reloads {
             l.drainTimeout(),
             l.redis(),
             l.loadShedding(),
-            l.cacheMaxSize(),
+            r.cacheMaxSize(),
             r.adminToken());
     return new SluiceConfig(
         loaded.source(),

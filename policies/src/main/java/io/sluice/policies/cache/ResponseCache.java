@@ -6,7 +6,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
-import io.vertx.core.AbstractVerticle;
+import io.sluice.policies.PerVertx;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -34,7 +34,6 @@ final class ResponseCache {
 
   private record Waiter(Context context, Promise<CachedResponse> promise, long timer) {}
 
-  private static final Map<List<Object>, ResponseCache> SHARED = new ConcurrentHashMap<>();
   private static final long VARIANTS_TTL_NANOS = TimeUnit.DAYS.toNanos(1);
 
   private final Vertx vertx;
@@ -97,20 +96,8 @@ final class ResponseCache {
 
   /** The store of this Vert.x, made on first use with the gateway's cache.maxSize. */
   static ResponseCache shared(Vertx vertx, long maxBytes, Meter meter) {
-    List<Object> key = List.of(System.identityHashCode(vertx), maxBytes);
-    return SHARED.computeIfAbsent(
-        key,
-        k -> {
-          ResponseCache c = new ResponseCache(vertx, maxBytes, meter);
-          vertx.deployVerticle(
-              new AbstractVerticle() {
-                @Override
-                public void stop() {
-                  SHARED.remove(k);
-                }
-              });
-          return c;
-        });
+    return PerVertx.get(
+        vertx, List.of("cache", maxBytes), () -> new ResponseCache(vertx, maxBytes, meter));
   }
 
   /** A response, a {@link Variants} marker, or null. */
@@ -132,10 +119,8 @@ final class ResponseCache {
    */
   static long purge(Vertx vertx, String route, String prefix) {
     long n = 0;
-    for (Map.Entry<List<Object>, ResponseCache> e : SHARED.entrySet()) {
-      if (e.getKey().get(0).equals(System.identityHashCode(vertx))) {
-        n += e.getValue().purge(route, prefix);
-      }
+    for (ResponseCache c : PerVertx.all(vertx, "cache", ResponseCache.class)) {
+      n += c.purge(route, prefix);
     }
     return n;
   }

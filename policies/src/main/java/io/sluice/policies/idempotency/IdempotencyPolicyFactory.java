@@ -126,24 +126,12 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
       counter.add(0, byOutcome[o.ordinal()]);
     }
     IdempotencyStore store;
-    if ("redis".equals(config.getString("store", "local"))) {
-      JsonObject redis = context.gatewaySettings().getJsonObject("redis");
-      if (redis == null) {
-        throw new IllegalArgumentException(
-            "store: redis needs the Redis server in gateway.redis (url)");
-      }
-    }
-    if ("redis".equals(config.getString("store", "local")) && !context.checkOnly()) {
-      JsonObject redis = context.gatewaySettings().getJsonObject("redis");
-      store =
-          new RedisIdempotencyStore(
-              context.vertx(),
-              RedisConnection.shared(
-                  context.vertx(),
-                  redis.getString("url"),
-                  Units.duration(redis.getString("timeout"))),
-              ttl,
-              lock);
+    RedisConnection redis =
+        "redis".equals(config.getString("store", "local"))
+            ? RedisConnection.forPolicy(context)
+            : null;
+    if (redis != null) {
+      store = new RedisIdempotencyStore(context.vertx(), redis, ttl, lock);
     } else {
       store = new LocalIdempotencyStore(maxSize, ttl, lock);
     }

@@ -4,8 +4,8 @@ import io.sluice.api.Phase;
 import io.sluice.api.Policy;
 import io.sluice.api.PolicyContext;
 import io.sluice.api.PolicyFactory;
-import io.sluice.api.Units;
 import io.sluice.policies.Digests;
+import io.sluice.policies.PerVertx;
 import io.sluice.policies.Schemas;
 import io.sluice.policies.redis.RedisConnection;
 import io.vertx.core.json.JsonArray;
@@ -42,7 +42,6 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
       Boolean.parseBoolean(System.getProperty("sluice.redis.batching", "true"));
 
   private final Map<JsonObject, RateLimiter> limiters = new ConcurrentHashMap<>();
-  private final Map<String, RedisStore> stores = new ConcurrentHashMap<>();
 
   @Override
   public String name() {
@@ -71,24 +70,18 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
     boolean deny = "deny".equals(config.getString("onStoreFailure", "allow"));
     String namespace = namespace(config);
     if ("redis".equals(config.getString("store", "local"))) {
-      JsonObject redis = context.gatewaySettings().getJsonObject("redis");
+      RedisConnection redis = RedisConnection.forPolicy(context);
       if (redis == null) {
-        throw new IllegalArgumentException(
-            "store: redis needs the Redis server in gateway.redis (url)");
-      }
-      if (context.checkOnly()) {
         // Checked, not run: no connection to Redis.
         return new RateLimiter(limits, key, namespace, new LocalStore(limits, 1), null, deny);
       }
+      // One store (and one set of its gauges) per server for the gateway's life, across reloads.
       RedisStore store =
-          stores.computeIfAbsent(
-              redis.getString("url"),
-              url -> {
-                RedisStore s =
-                    new RedisStore(
-                        RedisConnection.shared(
-                            context.vertx(), url, Units.duration(redis.getString("timeout"))),
-                        BATCHING);
+          PerVertx.get(
+              context.vertx(),
+              List.of("rate-limit-store", redis.url()),
+              () -> {
+                RedisStore s = new RedisStore(redis, BATCHING);
                 RateLimitMetrics.observe(context.meter(), s);
                 return s;
               });

@@ -8,13 +8,14 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
-import io.vertx.core.AbstractVerticle;
+import io.sluice.api.PolicyContext;
+import io.sluice.api.Units;
+import io.sluice.policies.PerVertx;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,10 +24,11 @@ import java.util.concurrent.TimeUnit;
  * at once while disconnected instead of queueing them, and connects in the background, again at
  * most once a second after a failure. Never shows the password: {@link #where()} is host:port.
  */
-public final class RedisConnection {
+public final class RedisConnection implements AutoCloseable {
 
   private static final long RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  private final String url;
   private final RedisURI uri;
   private final String where;
   private final long timeoutMillis;
@@ -36,6 +38,7 @@ public final class RedisConnection {
   private volatile long lastConnectNanos;
 
   public RedisConnection(String url, Duration timeout) {
+    this.url = url;
     this.uri = RedisURI.create(url);
     this.where = uri.getHost() + ":" + uri.getPort();
     this.timeoutMillis = timeout.toMillis();
@@ -98,27 +101,36 @@ public final class RedisConnection {
         .whenComplete((v, e) -> resources.shutdown(0, 2, TimeUnit.SECONDS));
   }
 
-  private static final Map<List<Object>, RedisConnection> SHARED = new ConcurrentHashMap<>();
-
   /**
    * The connection of this Vert.x to this server, made on first use and shared by every policy that
    * asks for it; closed when Vert.x closes.
    */
   public static RedisConnection shared(Vertx vertx, String url, Duration timeout) {
-    List<Object> key = List.of(System.identityHashCode(vertx), url, timeout);
-    return SHARED.computeIfAbsent(
-        key,
-        k -> {
-          RedisConnection c = new RedisConnection(url, timeout);
-          vertx.deployVerticle(
-              new AbstractVerticle() {
-                @Override
-                public void stop() {
-                  SHARED.remove(k);
-                  c.close();
-                }
-              });
-          return c;
-        });
+    return PerVertx.get(
+        vertx, List.of("redis", url, timeout), () -> new RedisConnection(url, timeout));
+  }
+
+  /**
+   * The connection a policy with {@code store: redis} uses: the gateway's ({@code gateway.redis});
+   * null in check-only mode ({@code sluice validate} connects to nothing).
+   *
+   * @throws IllegalArgumentException when the gateway section names no Redis server
+   */
+  public static RedisConnection forPolicy(PolicyContext context) {
+    JsonObject redis = context.gatewaySettings().getJsonObject("redis");
+    if (redis == null) {
+      throw new IllegalArgumentException(
+          "store: redis needs the Redis server in gateway.redis (url)");
+    }
+    if (context.checkOnly()) {
+      return null;
+    }
+    return shared(
+        context.vertx(), redis.getString("url"), Units.duration(redis.getString("timeout")));
+  }
+
+  /** The server's URL, the key of what is shared per server. */
+  public String url() {
+    return url;
   }
 }
