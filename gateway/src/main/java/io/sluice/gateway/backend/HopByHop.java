@@ -8,11 +8,16 @@ import java.util.Map;
  * 7.6.1): Connection, Keep-Alive, Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE,
  * Trailer, Transfer-Encoding, Upgrade, and every header the Connection header names.
  */
-final class HopByHop {
+public final class HopByHop {
+
+  /**
+   * Marks a copy the gateway sends itself ({@code Exchange.sendCopyInBackground}); never sent on.
+   */
+  public static final String COPY_HEADER = "sluice-background-copy";
 
   private HopByHop() {}
 
-  static boolean isHopByHop(String name) {
+  public static boolean isHopByHop(String name) {
     switch (name.length()) {
       case 2:
         return name.equalsIgnoreCase("te");
@@ -65,6 +70,8 @@ final class HopByHop {
     if (name.length() > 12 && name.regionMatches(true, 0, "x-forwarded-", 0, 12)) {
       return true;
     }
-    return name.equalsIgnoreCase("forwarded") || name.equalsIgnoreCase("x-request-id");
+    return name.equalsIgnoreCase("forwarded")
+        || name.equalsIgnoreCase("x-request-id")
+        || name.equalsIgnoreCase(COPY_HEADER);
   }
 }

@@ -139,6 +139,20 @@ final class GatewayExchange implements Exchange {
   }
 
   @Override
+  public io.vertx.core.Future<Void> sendCopyInBackground() {
+    if (ctx.copies == null || !ctx.request.method().equals(io.vertx.core.http.HttpMethod.GET)) {
+      return io.vertx.core.Future.failedFuture(
+          new IllegalStateException("only a GET request can be copied"));
+    }
+    return ctx.copies.send(ctx.request);
+  }
+
+  @Override
+  public boolean isBackgroundCopy() {
+    return ctx.copies != null && ctx.copies.isCopy(ctx.request);
+  }
+
+  @Override
   public void onResponseSent(
       long maxBodyBytes, io.vertx.core.Handler<io.sluice.api.SentResponse> done) {
     if (ctx.tap == null) {

@@ -62,6 +62,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Promise<Integer> bound;
   private HttpServer server;
   private ConnectionGuard guard;
+  private BackgroundCopies copies;
 
   GatewayVerticle(GatewayRuntime runtime, int port, Promise<Integer> bound) {
     this.first = runtime;
@@ -130,6 +131,8 @@ final class GatewayVerticle extends VerticleBase {
             runtime.limits.idleTimeout().toNanos());
     guard.start(vertx);
     io.vertx.core.http.HttpServerOptions options = runtime.serverOptions(port);
+    copies =
+        new BackgroundCopies(vertx, options.getHost(), runtime.limits.requestTimeout().toMillis());
     server =
         vertx
             .createHttpServer(options)
@@ -142,7 +145,11 @@ final class GatewayVerticle extends VerticleBase {
             .invalidRequestHandler(this::invalid);
     return server
         .listen()
-        .onSuccess(s -> bound.tryComplete(s.actualPort()))
+        .onSuccess(
+            s -> {
+              copies.port(s.actualPort());
+              bound.tryComplete(s.actualPort());
+            })
         .onFailure(bound::tryFail);
   }
 
@@ -167,6 +174,7 @@ final class GatewayVerticle extends VerticleBase {
             closes.add(b.close());
           }
           draining.forEach(g -> g.retired.tryComplete());
+          closes.add(copies.close());
           return Future.join(closes).mapEmpty();
         });
   }
@@ -300,6 +308,7 @@ final class GatewayVerticle extends VerticleBase {
         if (io.sluice.gateway.backend.HttpBackendHandler.hasBody(req)) {
           req.pause(); // policies may run asynchronously first: keep the body until it is read
         }
+        ctx.copies = copies;
         PolicyRunner.run(ctx, backend, backendGuard);
       }
     } catch (RuntimeException e) {

@@ -34,6 +34,9 @@ public final class RequestContext {
   /** The copy of the response for policies that asked to see it, or null (most requests). */
   ResponseTap tap;
 
+  /** Sends copies of requests through the gateway again (policies ask for them), or null. */
+  BackgroundCopies copies;
+
   /** The config this request started on (it finishes on it, whatever a reload does). */
   GatewayVerticle.Generation generation;
 

@@ -1,5 +1,6 @@
 package io.sluice.api;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -107,6 +108,23 @@ public interface Exchange {
    */
   default void onResponseSent(long maxBodyBytes, Handler<SentResponse> done) {
     throw new UnsupportedOperationException("this gateway cannot show sent responses");
+  }
+
+  /**
+   * Sends a copy of this GET request through the route again, in the background, after this one is
+   * answered: the copy passes the route's policies (with the client's headers) and reaches the
+   * backend, and its response goes nowhere but to the policies that look at it. For a cache that
+   * answers from a stale entry and refreshes it meanwhile ({@code staleWhileRevalidate}). The
+   * future completes when the copy's response has ended, or fails when it could not be sent.
+   */
+  default Future<Void> sendCopyInBackground() {
+    return Future.failedFuture(
+        new UnsupportedOperationException("this gateway cannot send copies of requests"));
+  }
+
+  /** Whether this request is such a copy ({@link #sendCopyInBackground}), made by the gateway. */
+  default boolean isBackgroundCopy() {
+    return false;
   }
 
   /** Whether a policy has answered the request. */

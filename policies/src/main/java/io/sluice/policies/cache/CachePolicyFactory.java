@@ -40,11 +40,15 @@ import java.util.stream.Collectors;
  * answer is stored), {@code no-store} bypasses. A request with credentials is answered from, or
  * stored into, the shared store only for responses marked {@code public} or {@code s-maxage},
  * unless {@code perPrincipal} keys entries by principal. Concurrent misses of one key make one
- * backend request. Responses carry {@code Age} and {@code X-Cache: HIT|MISS}.
+ * backend request. Within {@code staleWhileRevalidate} a stale entry answers at once and a copy of
+ * the request refreshes it in the background; within {@code staleIfError} it stands in for a failed
+ * backend. Responses carry {@code Age} and {@code X-Cache: HIT|MISS|STALE}.
  */
 public final class CachePolicyFactory implements PolicyFactory {
 
   static final String X_CACHE = "X-Cache";
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(CachePolicyFactory.class);
 
   /** Headers that belong to one exchange, not to the stored response. */
   private static final Set<String> NOT_STORED =
@@ -140,6 +144,7 @@ public final class CachePolicyFactory implements PolicyFactory {
     STALE("stale"),
     MISS("miss"),
     COALESCED("coalesced"),
+    REFRESH("refresh"),
     BYPASS("bypass");
 
     final String label;
@@ -207,6 +212,12 @@ public final class CachePolicyFactory implements PolicyFactory {
       }
       boolean credentials = credentials(ex);
       String primary = primaryKey(ex);
+      if (get && ex.isBackgroundCopy()) {
+        // The gateway's own copy of a request answered stale: to the backend, and kept.
+        count(Result.REFRESH);
+        leadMiss(ex, primary, credentials, true);
+        return Future.succeededFuture();
+      }
       boolean revalidate = cc.noCache() || cc.maxAge() == 0;
       CachedResponse found = lookup(ex, primary, credentials);
       long now = System.currentTimeMillis();
@@ -229,6 +240,23 @@ public final class CachePolicyFactory implements PolicyFactory {
         return Future.succeededFuture();
       }
       Future<CachedResponse> waiting = revalidate ? null : store.join(primary, coalesceMillis);
+      if (waiting == null && swr) {
+        // The stale copy at once; a copy of this request refreshes the entry in the background.
+        count(Result.STALE);
+        answer(ex, found, "STALE");
+        ex.sendCopyInBackground()
+            .onComplete(
+                ar -> {
+                  if (ar.failed()) {
+                    LOG.debug(
+                        "cache: background refresh of a stale entry failed: {}",
+                        ar.cause().toString());
+                  }
+                  // Waiters look the entry up again, and go themselves if it is not fresh.
+                  store.land(primary, ar.succeeded() ? found : null);
+                });
+        return Future.succeededFuture();
+      }
       if (waiting == null) {
         count(Result.MISS);
         leadMiss(ex, primary, credentials, revalidate);
@@ -245,7 +273,7 @@ public final class CachePolicyFactory implements PolicyFactory {
             // Looked up again rather than taken as is: when the response has its own Vary, the
             // leader's variant may not be this request's.
             CachedResponse mine = landed == null ? null : lookup(ex, primary, credentials);
-            if (mine != null) {
+            if (mine != null && mine.fresh(System.currentTimeMillis())) {
               count(Result.COALESCED);
               answer(ex, mine, "HIT");
             } else {
