@@ -251,19 +251,7 @@ class CliTest {
           - { id: slow, match: { path: /slow }, backend: slow }
         """
             .formatted(port, admin, backend.getAddress().getPort()));
-    Process p =
-        new ProcessBuilder(
-                java(),
-                "-jar",
-                JAR.toString(),
-                "run",
-                "--config",
-                routes.toString(),
-                "--instances",
-                "1")
-            .redirectOutput(dir.resolve("run.out").toFile())
-            .redirectError(dir.resolve("run.err").toFile())
-            .start();
+    Process p = run("run", routes, "--instances", "1");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     try {
       awaitReady(http, admin, p);
@@ -306,19 +294,7 @@ class CliTest {
           - { id: r, match: { path: /r }, backend: fixed }
         """;
     Files.writeString(routes, text.formatted(port, admin, "before"));
-    Process p =
-        new ProcessBuilder(
-                java(),
-                "-jar",
-                JAR.toString(),
-                "run",
-                "--config",
-                routes.toString(),
-                "--watch",
-                "0")
-            .redirectOutput(dir.resolve("hup.out").toFile())
-            .redirectError(dir.resolve("hup.err").toFile())
-            .start();
+    Process p = run("hup", routes, "--watch", "0");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     try {
       awaitReady(http, admin, p);
@@ -339,6 +315,18 @@ class CliTest {
     } finally {
       p.destroyForcibly();
     }
+  }
+
+  /** {@code sluice run --config routes args...}, its output in NAME.out and NAME.err. */
+  private Process run(String name, Path routes, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(java(), "-jar", JAR.toString(), "run", "--config", routes.toString()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .redirectOutput(dir.resolve(name + ".out").toFile())
+        .redirectError(dir.resolve(name + ".err").toFile())
+        .start();
   }
 
   private static void awaitReady(HttpClient http, int admin, Process p) throws Exception {

@@ -51,7 +51,8 @@ final class ValidateCommand implements Callable<Integer> {
               MeterProvider.noop().get("io.sluice"),
               c.policies(),
               r.policies(),
-              true);
+              true,
+              null);
         } catch (IllegalArgumentException e) {
           errors.add(e.getMessage());
         }

@@ -49,39 +49,11 @@ public final class PolicyChain {
 
   /**
    * Creates the chain of one route. A factory's {@link IllegalArgumentException} becomes one with
-   * the policy's place in the route file.
-   */
-  public static PolicyChain create(
-      Vertx vertx,
-      Path baseDir,
-      String routeId,
-      JsonObject settings,
-      io.opentelemetry.api.metrics.Meter meter,
-      List<PolicySpec> global,
-      List<PolicySpec> route) {
-    return create(vertx, baseDir, routeId, settings, meter, global, route, false);
-  }
-
-  /**
-   * The same; {@code checkOnly}: the policies are made to check their config and will see no
-   * request ({@code sluice validate}).
-   */
-  public static PolicyChain create(
-      Vertx vertx,
-      Path baseDir,
-      String routeId,
-      JsonObject settings,
-      io.opentelemetry.api.metrics.Meter meter,
-      List<PolicySpec> global,
-      List<PolicySpec> route,
-      boolean checkOnly) {
-    return create(vertx, baseDir, routeId, settings, meter, global, route, checkOnly, null);
-  }
-
-  /**
-   * The same, taking policies over from {@code kept} (a reload's previous policies, or null): a
-   * policy whose route, place, name, settings and gateway settings are all unchanged is the same
-   * instance, with its state (rate-limit buckets, verified-token caches). New ones go into it.
+   * the policy's place in the route file. {@code checkOnly}: the policies are made to check their
+   * config and will see no request ({@code sluice validate}). Policies are taken over from {@code
+   * kept} (a reload's previous policies, or null) where the route, place, name, settings and
+   * gateway settings are all unchanged: the same instance, with its state (rate-limit buckets,
+   * verified-token caches). New ones go into it.
    */
   public static PolicyChain create(
       Vertx vertx,
