@@ -44,7 +44,6 @@ public final class JwtPolicyFactory implements PolicyFactory {
 
   private final Map<String, JwksSource> sources = new ConcurrentHashMap<>();
   private final Map<JsonObject, JwtVerifier> verifiers = new ConcurrentHashMap<>();
-  private HttpClient client;
 
   @Override
   public String name() {
@@ -156,13 +155,14 @@ public final class JwtPolicyFactory implements PolicyFactory {
                 .prefetch());
   }
 
-  private synchronized HttpClient client(Vertx vertx) {
-    if (client == null) {
-      client =
-          vertx.createHttpClient(
-              new HttpClientOptions().setMaxRedirects(3).setKeepAliveTimeout(60));
-    }
-    return client;
+  /** One client for the gateway's JWKS fetches, kept across reloads (closed with Vert.x). */
+  private static HttpClient client(Vertx vertx) {
+    return io.sluice.policies.PerVertx.get(
+        vertx,
+        List.of("jwks-client"),
+        () ->
+            vertx.createHttpClient(
+                new HttpClientOptions().setMaxRedirects(3).setKeepAliveTimeout(60)));
   }
 
   private static boolean disjoint(Set<String> a, Set<String> b) {
