@@ -86,11 +86,7 @@ public final class VertxSdkHttpClient implements SdkAsyncHttpClient {
         .whenComplete(
             (parts, error) -> {
               if (error != null) {
-                Throwable cause =
-                    error instanceof java.util.concurrent.CompletionException
-                            && error.getCause() != null
-                        ? error.getCause()
-                        : error;
+                Throwable cause = SdkFutures.cause(error);
                 handler.onError(cause);
                 done.completeExceptionally(cause);
                 return;

@@ -20,7 +20,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -211,10 +210,7 @@ public final class LambdaBackendHandler implements BackendHandler {
     }
     boolean clientGone = ctx.request().response().closed();
     if (error != null) {
-      Throwable cause =
-          error instanceof CompletionException && error.getCause() != null
-              ? error.getCause()
-              : error;
+      Throwable cause = io.sluice.gateway.aws.SdkFutures.cause(error);
       failed(ctx, payload, attempt, span, nanos, cause, clientGone);
       return;
     }

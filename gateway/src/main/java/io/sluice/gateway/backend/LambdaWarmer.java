@@ -7,7 +7,6 @@ import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,8 +132,7 @@ public final class LambdaWarmer {
       LOG.debug("keep-warm ping of {}: function error", fn.config.function());
       return Ping.FUNCTION_ERROR;
     }
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = io.sluice.gateway.aws.SdkFutures.cause(error);
     if (cause instanceof AwsServiceException aws && aws.statusCode() == 429) {
       fn.metrics.throttled();
       return Ping.THROTTLED;
