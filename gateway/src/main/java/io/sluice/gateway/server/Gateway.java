@@ -235,7 +235,9 @@ public final class Gateway {
               GatewayRuntime next = built.next();
               return next.start(vertx, this::credentials)
                   .recover(
-                      e -> next.closeLeftBy(vertx, old).transform(ar -> Future.failedFuture(e)))
+                      e ->
+                          next.closeLeftBy(vertx, List.of(old))
+                              .transform(ar -> Future.failedFuture(e)))
                   .compose(v -> swap(old, next))
                   .map(
                       v -> {
@@ -277,21 +279,9 @@ public final class Gateway {
                 still = new ArrayList<>(retiring);
               }
               still.add(runtime);
-              closeUnused(old, still);
+              old.closeLeftBy(vertx, still);
             });
     return deployHealthChecks(next);
-  }
-
-  /** Closes what of {@code old} none of {@code inUse} keeps. */
-  private void closeUnused(GatewayRuntime old, List<GatewayRuntime> inUse) {
-    List<BackendUnit> left = old.unitsLeftBy(null);
-    for (GatewayRuntime r : inUse) {
-      left.retainAll(old.unitsLeftBy(r));
-    }
-    if (old.shedder != null && inUse.stream().noneMatch(r -> r.shedder == old.shedder)) {
-      old.shedder.close();
-    }
-    BackendUnit.close(vertx, left);
   }
 
   /** The client listener's port. */
@@ -353,19 +343,16 @@ public final class Gateway {
       all = new ArrayList<>(retiring);
     }
     all.add(runtime);
-    java.util.Set<BackendUnit> units =
-        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    for (GatewayRuntime r : all) {
-      units.addAll(r.unitsLeftBy(null));
-      if (r.shedder != null) {
-        r.shedder.close();
-      }
+    // Each config closes what no config after it keeps: every shared part once, by the last.
+    List<Future<Void>> closes = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      closes.add(all.get(i).closeLeftBy(vertx, all.subList(i + 1, all.size())));
     }
     Future<CachedCredentials> creds;
     synchronized (this) {
       creds = credentials;
     }
-    return BackendUnit.close(vertx, units)
+    return Future.join(closes)
         .transform(
             ar -> {
               if (creds != null && creds.succeeded()) {

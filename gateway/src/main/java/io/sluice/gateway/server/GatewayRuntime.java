@@ -109,7 +109,7 @@ final class GatewayRuntime {
       this.table = routes(vertx, config, index, previous);
     } catch (RuntimeException e) {
       // A policy refused its config: what was made for this config alone goes again.
-      closeLeftBy(vertx, previous);
+      closeLeftBy(vertx, previous == null ? List.of() : List.of(previous));
       throw e;
     }
   }
@@ -204,9 +204,14 @@ final class GatewayRuntime {
 
   /** The units of this config that {@code next} does not keep (all of them when it is null). */
   List<BackendUnit> unitsLeftBy(GatewayRuntime next) {
+    return unitsLeftBy(next == null ? List.of() : List.of(next));
+  }
+
+  /** The units of this config that none of {@code others} keeps. */
+  private List<BackendUnit> unitsLeftBy(List<GatewayRuntime> others) {
     List<BackendUnit> out = new ArrayList<>();
     for (BackendUnit u : units) {
-      if (next == null || !java.util.Arrays.asList(next.units).contains(u)) {
+      if (others.stream().noneMatch(r -> java.util.Arrays.asList(r.units).contains(u))) {
         out.add(u);
       }
     }
@@ -214,14 +219,14 @@ final class GatewayRuntime {
   }
 
   /**
-   * Closes what {@code next} does not keep (everything when it is null): backend units, whose close
-   * may wait, off the event loop; the shedder's gauge.
+   * Closes what none of {@code others} keeps (everything when there are none): backend units, whose
+   * close may wait, off the event loop; the shedder's gauge.
    */
-  Future<Void> closeLeftBy(Vertx vertx, GatewayRuntime next) {
-    if (shedder != null && (next == null || next.shedder != shedder)) {
+  Future<Void> closeLeftBy(Vertx vertx, List<GatewayRuntime> others) {
+    if (shedder != null && others.stream().noneMatch(r -> r.shedder == shedder)) {
       shedder.close();
     }
-    return BackendUnit.close(vertx, unitsLeftBy(next));
+    return BackendUnit.close(vertx, unitsLeftBy(others));
   }
 
   HttpServerOptions serverOptions(int port) {
