@@ -6,13 +6,14 @@
 # Env:   WARMUP=40 (s; the JIT needs ~40 s on 2 cores)  INSTANCES=2  BENCH_ACCESS_LOG=false
 #        CONFIG=bench/bench-jwt.yaml (another route file)  HEADER="Name: value" (sent by wrk)
 #        JAVA_OPTS="-D..." (more JVM options)  WRK_SCRIPT=bench/many-clients.lua (a wrk script)
+#        JAR=path/to/sluice.jar (another build)
 #        RATE=N: also measure latency at a fixed N req/s with autocannon (closed-loop wrk hides it)
 # Needs: wrk and nginx (installed from Debian packages when missing), a built gateway/target/sluice.jar.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 secs=${1:-20}; conns=${2:-32}; warm=${WARMUP:-40}
-jar=$root/gateway/target/sluice.jar
+jar=${JAR:-$root/gateway/target/sluice.jar}
 
 need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
 need wrk wrk; need nginx nginx

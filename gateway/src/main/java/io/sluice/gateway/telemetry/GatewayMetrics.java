@@ -6,6 +6,7 @@ import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongUpDownCounter;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.context.Context;
 import java.util.List;
 import java.util.function.IntSupplier;
 
@@ -32,6 +33,13 @@ import java.util.function.IntSupplier;
  * </ul>
  */
 public final class GatewayMetrics {
+
+  /**
+   * The context of every measurement on the request path. Without one the SDK looks up the current
+   * context in a thread-local on each call, and exemplars (the only use it would have) are off:
+   * spans are never made current, requests are not bound to threads.
+   */
+  private static final Context NO_CONTEXT = Context.root();
 
   static final AttributeKey<String> ROUTE = AttributeKey.stringKey("route");
   static final AttributeKey<String> METHOD = AttributeKey.stringKey("method");
@@ -155,7 +163,7 @@ public final class GatewayMetrics {
 
   /** A request began. */
   public void started() {
-    active.add(1);
+    active.add(1, Attributes.empty(), NO_CONTEXT);
   }
 
   /** Request metrics of one route, with an attribute set per method and status class. */
@@ -169,7 +177,7 @@ public final class GatewayMetrics {
 
     /** A request of this route ended (or the client went away: 499). */
     public void ended(String method, int status, long nanos) {
-      active.add(-1);
+      active.add(-1, Attributes.empty(), NO_CONTEXT);
       int c = Math.max(1, Math.min(5, status / 100)) - 1;
       int i = methodIndex(method) * STATUS_CLASSES.length + c;
       Attributes a = attributes[i];
@@ -185,7 +193,7 @@ public final class GatewayMetrics {
                 STATUS_CLASSES[c]);
         attributes[i] = a;
       }
-      requests.record(nanos / 1e9, a);
+      requests.record(nanos / 1e9, a, NO_CONTEXT);
     }
   }
 
@@ -208,7 +216,7 @@ public final class GatewayMetrics {
     }
 
     public void attempt(Outcome outcome, long nanos) {
-      backendRequests.record(nanos / 1e9, attributes[outcome.ordinal()]);
+      backendRequests.record(nanos / 1e9, attributes[outcome.ordinal()], NO_CONTEXT);
     }
 
     /** An attempt is retried: after a connect failure (status 0), a 429 throttle, or this 5xx. */

@@ -22,7 +22,7 @@ class TelemetryTest {
         .containsEntry("otel.metrics.exemplar.filter", "always_off")
         .containsEntry("otel.exporter.otlp.protocol", "http/protobuf")
         .containsEntry("otel.traces.sampler", "parentbased_traceidratio")
-        .containsEntry("otel.traces.sampler.arg", "0.05");
+        .containsEntry("otel.traces.sampler.arg", "0.01");
   }
 
   @Test
