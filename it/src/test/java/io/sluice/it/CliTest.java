@@ -317,6 +317,59 @@ class CliTest {
     }
   }
 
+  @Test
+  void listenAndAdminFromTheCommandLineOverrideTheFileOnEveryReload() throws Exception {
+    int port = freePort();
+    int admin = freePort();
+    Path routes = dir.resolve("listen.yaml");
+    String text =
+        """
+        gateway:
+          listen: { host: 127.0.0.1, port: 1 }
+          admin: { host: 127.0.0.1, port: 2 }
+        backends:
+          fixed: { type: mock, status: 200, body: "%s" }
+        routes:
+          - { id: r, match: { path: /r }, backend: fixed }
+        """;
+    Files.writeString(routes, text.formatted("before"));
+    Process p =
+        run(
+            "listen",
+            routes,
+            "--listen",
+            "127.0.0.1:" + port,
+            "--admin",
+            String.valueOf(admin),
+            "--watch",
+            "100ms");
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    try {
+      awaitReady(http, admin, p);
+      assertThat(get(http, port, "/r")).isEqualTo("200 before");
+      Files.writeString(routes, text.formatted("after"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      String answer = get(http, port, "/r");
+      while (!answer.equals("200 after") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        answer = get(http, port, "/r");
+      }
+      assertThat(answer).isEqualTo("200 after");
+      // The file's listeners never count as a change that needs a restart.
+      assertThat(Files.readString(dir.resolve("listen.err")))
+          .contains("config reloaded")
+          .doesNotContain("gateway.listen")
+          .doesNotContain("gateway.admin");
+    } finally {
+      p.destroyForcibly();
+    }
+    Process bad = run("badlisten", routes, "--listen", "127.0.0.1:http");
+    assertThat(bad.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(dir.resolve("badlisten.err")))
+        .contains("--listen/--admin: expected HOST:PORT, [IPv6]:PORT or PORT");
+  }
+
   /** {@code sluice run --config routes args...}, its output in NAME.out and NAME.err. */
   private Process run(String name, Path routes, String... args) throws Exception {
     List<String> command =

@@ -3,6 +3,7 @@ package io.sluice.gateway.cli;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.config.SluiceConfig.Listener;
 import io.sluice.gateway.demo.EchoServer;
 import io.sluice.gateway.server.Gateway;
 import io.vertx.core.Vertx;
@@ -56,10 +57,26 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "DURATION")
   String watch = "1s";
 
+  @Option(
+      names = "--listen",
+      description =
+          "Serve clients on HOST:PORT (or PORT on 0.0.0.0) instead of the route file's"
+              + " gateway.listen, for this start and every reload.",
+      paramLabel = "HOST:PORT")
+  String listen;
+
+  @Option(
+      names = "--admin",
+      description =
+          "Serve the admin listener (probes, /metrics, admin API) on HOST:PORT (or PORT on"
+              + " 127.0.0.1) instead of the route file's gateway.admin.",
+      paramLabel = "HOST:PORT")
+  String admin;
+
   @Override
   public Integer call() throws Exception {
     SluiceConfig c;
-    ConfigLoader loader = new ConfigLoader();
+    ConfigLoader loader;
     java.time.Duration watchEvery;
     try {
       watchEvery =
@@ -68,6 +85,16 @@ final class RunCommand implements Callable<Integer> {
       System.err.println("--watch: " + e.getMessage());
       return 2;
     }
+    Listener listenAt;
+    Listener adminAt;
+    try {
+      listenAt = listen == null ? null : Listener.parse(listen, "0.0.0.0");
+      adminAt = admin == null ? null : Listener.parse(admin, "127.0.0.1");
+    } catch (IllegalArgumentException e) {
+      System.err.println("--listen/--admin: " + e.getMessage());
+      return 2;
+    }
+    loader = new ConfigLoader().withListeners(listenAt, adminAt);
     try {
       c = loader.load(config);
     } catch (ConfigException e) {

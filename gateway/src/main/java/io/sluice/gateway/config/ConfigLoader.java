@@ -84,6 +84,8 @@ public final class ConfigLoader {
 
   private final Function<String, String> env;
   private final ClassLoader classLoader;
+  private final Listener listen;
+  private final Listener admin;
 
   public ConfigLoader() {
     this(System::getenv);
@@ -96,8 +98,24 @@ public final class ConfigLoader {
 
   /** With another class loader to find policy factories on. */
   public ConfigLoader(Function<String, String> env, ClassLoader classLoader) {
+    this(env, classLoader, null, null);
+  }
+
+  private ConfigLoader(
+      Function<String, String> env, ClassLoader classLoader, Listener listen, Listener admin) {
     this.env = env;
     this.classLoader = classLoader;
+    this.listen = listen;
+    this.admin = admin;
+  }
+
+  /**
+   * A loader whose configs listen where the command line says ({@code null}: where the file says),
+   * for the file it loads first and for every reload. The Helm chart sets both this way, so that
+   * its probes, ports and Service match whatever route file it is given.
+   */
+  public ConfigLoader withListeners(Listener listen, Listener admin) {
+    return new ConfigLoader(env, classLoader, listen, admin);
   }
 
   /** Loads a route file from disk. */
@@ -134,7 +152,7 @@ public final class ConfigLoader {
       errors.sort(null);
       throw new ConfigException(errors);
     }
-    return config;
+    return listen == null && admin == null ? config : config.withListeners(listen, admin);
   }
 
   private PolicyRegistry registry(SourceDocument doc, List<ConfigError> errors) {

@@ -33,6 +33,33 @@ public record SluiceConfig(
   }
 
   /**
+   * This config with other listeners in place of the file's ({@code null}: the file's), as {@code
+   * sluice run --listen/--admin} set them.
+   */
+  public SluiceConfig withListeners(Listener listen, Listener admin) {
+    Gateway g = gateway;
+    return new SluiceConfig(
+        source,
+        baseDir,
+        new Gateway(
+            listen != null ? listen : g.listen(),
+            admin != null ? admin : g.admin(),
+            g.limits(),
+            g.trustedProxies(),
+            g.accessLog(),
+            g.drainTimeout(),
+            g.redis(),
+            g.loadShedding(),
+            g.cacheMaxSize(),
+            g.adminToken()),
+        backends,
+        policies,
+        routes,
+        registry,
+        warnings);
+  }
+
+  /**
    * One policy as configured: its factory (found and its config validated at load time), its
    * config, and where it stands in the file (for messages).
    */
@@ -77,7 +104,36 @@ public record SluiceConfig(
   public record LoadShedding(int initialLimit, int minLimit, int maxLimit) {}
 
   /** An address to listen on. */
-  public record Listener(String host, int port) {}
+  public record Listener(String host, int port) {
+
+    /**
+     * {@code HOST:PORT}, {@code [IPv6]:PORT} or {@code PORT} (on {@code defaultHost}).
+     *
+     * @throws IllegalArgumentException when it is none of these
+     */
+    public static Listener parse(String text, String defaultHost) {
+      String t = text.trim();
+      int colon = t.lastIndexOf(':');
+      String host = colon < 0 ? defaultHost : t.substring(0, colon);
+      boolean bracketed = host.startsWith("[") && host.endsWith("]");
+      if (bracketed) {
+        host = host.substring(1, host.length() - 1);
+      } else if (host.indexOf(':') >= 0) {
+        host = ""; // an IPv6 address needs brackets: [::1]:8080
+      }
+      int port;
+      try {
+        port = Integer.parseInt(t.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (host.isEmpty() || port < 0 || port > 65535) {
+        throw new IllegalArgumentException(
+            "expected HOST:PORT, [IPv6]:PORT or PORT (0 to 65535), got '" + text + "'");
+      }
+      return new Listener(host, port);
+    }
+  }
 
   /** A secret from the route file (a token, a key): never printed, whatever prints it. */
   public record Secret(String value) {

@@ -40,6 +40,42 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void listenersFromTheCommandLineTakeThePlaceOfTheFilesAndKeepTheToken() throws Exception {
+    String yaml =
+        """
+        gateway:
+          listen: { host: 127.0.0.1, port: 1000 }
+          admin: { port: 1001, token: "0123456789abcdef-token" }
+        backends:
+          b: { type: mock }
+        routes:
+          - { id: r, match: { path: / }, backend: b }
+        """;
+    SluiceConfig c =
+        new ConfigLoader(Map.<String, String>of()::get)
+            .withListeners(
+                SluiceConfig.Listener.parse("8080", "0.0.0.0"),
+                SluiceConfig.Listener.parse("[::]:9901", "127.0.0.1"))
+            .load("routes.yaml", dir, yaml);
+    assertThat(c.gateway().listen()).isEqualTo(new SluiceConfig.Listener("0.0.0.0", 8080));
+    assertThat(c.gateway().admin()).isEqualTo(new SluiceConfig.Listener("::", 9901));
+    assertThat(c.gateway().adminToken().value()).isEqualTo("0123456789abcdef-token");
+    SluiceConfig onlyAdmin =
+        new ConfigLoader(Map.<String, String>of()::get)
+            .withListeners(null, SluiceConfig.Listener.parse("0.0.0.0:9902", "127.0.0.1"))
+            .load("routes.yaml", dir, yaml);
+    assertThat(onlyAdmin.gateway().listen())
+        .isEqualTo(new SluiceConfig.Listener("127.0.0.1", 1000));
+    assertThat(onlyAdmin.gateway().admin().port()).isEqualTo(9902);
+    for (String bad : List.of("", "host:", ":80", "h:http", "h:70000", "::1:80", "[::1]")) {
+      assertThatThrownBy(() -> SluiceConfig.Listener.parse(bad, "0.0.0.0"))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("expected HOST:PORT");
+    }
+  }
+
+  @Test
   void appliesDocumentedDefaults() throws Exception {
     SluiceConfig c =
         load(
