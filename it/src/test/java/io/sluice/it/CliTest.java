@@ -305,14 +305,56 @@ class CliTest {
       assertThat(get(http, port, "/r")).as("not watched").isEqualTo("200 before");
       assertThat(new ProcessBuilder("kill", "-HUP", String.valueOf(p.pid())).start().waitFor())
           .isZero();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      String answer = get(http, port, "/r");
-      while (!answer.equals("200 after") && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        answer = get(http, port, "/r");
-      }
-      assertThat(answer).isEqualTo("200 after");
+      assertThat(awaitAnswer(http, port, "/r", "200 after")).isEqualTo("200 after");
       assertThat(Files.readString(dir.resolve("hup.err"))).contains("config reloaded");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aSignalIgnoredAtStartIsLoggedNotSilentlyLost() throws Exception {
+    int port = freePort();
+    int admin = freePort();
+    Path routes = dir.resolve("nohup.yaml");
+    Files.writeString(
+        routes,
+        """
+        gateway:
+          listen: { host: 127.0.0.1, port: %d }
+          admin: { port: %d }
+        backends:
+          fixed: { type: mock }
+        routes:
+          - { id: r, match: { path: /r }, backend: fixed }
+        """
+            .formatted(port, admin));
+    Path err = dir.resolve("nohup.err");
+    Process p =
+        new ProcessBuilder(
+                "env",
+                "--default-signal",
+                "--ignore-signal=HUP",
+                java(),
+                "-jar",
+                JAR.toString(),
+                "run",
+                "--config",
+                routes.toString())
+            .redirectOutput(dir.resolve("nohup.out").toFile())
+            .redirectError(err.toFile())
+            .start();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    try {
+      awaitReady(http, admin, p);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!Files.readString(err).contains("SIGHUP is ignored") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(Files.readString(err))
+          .contains("SIGHUP is ignored by this process")
+          .contains("still reloaded by the file watch and POST /admin/reload")
+          .doesNotContain("SIGTERM is ignored");
     } finally {
       p.destroyForcibly();
     }
@@ -458,13 +500,7 @@ class CliTest {
       awaitReady(http, admin, p);
       assertThat(get(http, port, "/r")).isEqualTo("200 before");
       Files.writeString(routes, text.formatted("after"));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      String answer = get(http, port, "/r");
-      while (!answer.equals("200 after") && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        answer = get(http, port, "/r");
-      }
-      assertThat(answer).isEqualTo("200 after");
+      assertThat(awaitAnswer(http, port, "/r", "200 after")).isEqualTo("200 after");
       // The file's listeners never count as a change that needs a restart.
       assertThat(Files.readString(dir.resolve("listen.err")))
           .contains("config reloaded")
@@ -484,12 +520,36 @@ class CliTest {
   private Process run(String name, Path routes, String... args) throws Exception {
     List<String> command =
         new ArrayList<>(
-            List.of(java(), "-jar", JAR.toString(), "run", "--config", routes.toString()));
+            List.of(
+                // Signals the test JVM was started with ignored (under nohup, say) would stay
+                // ignored in the gateway: it starts with every signal at its default.
+                "env",
+                "--default-signal",
+                java(),
+                "-jar",
+                JAR.toString(),
+                "run",
+                "--config",
+                routes.toString()));
     command.addAll(List.of(args));
     return new ProcessBuilder(command)
         .redirectOutput(dir.resolve(name + ".out").toFile())
         .redirectError(dir.resolve(name + ".err").toFile())
         .start();
+  }
+
+  /**
+   * GETs {@code path} until it answers {@code expected} (a reload) or 10 s pass; the last answer.
+   */
+  private static String awaitAnswer(HttpClient http, int port, String path, String expected)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String answer = get(http, port, path);
+    while (!answer.equals(expected) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      answer = get(http, port, path);
+    }
+    return answer;
   }
 
   private static void awaitReady(HttpClient http, int admin, Process p) throws Exception {

@@ -2,14 +2,24 @@ package io.sluice.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.gateway.config.ConfigLoader;
+import io.sluice.gateway.config.ConfigSource;
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.server.Gateway;
 import io.sluice.testkit.SluiceExtension;
 import io.sluice.testkit.TestBackend;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The route file watched: an edit is in force within a few checks, and so is a Kubernetes ConfigMap
@@ -45,6 +55,39 @@ class ReloadWatchTest {
       Thread.sleep(50);
     }
     assertThat(body).as("answer within 5 s").isEqualTo(expected);
+  }
+
+  @Test
+  void aChangeMadeWhileTheGatewayStartedIsSeenAtTheFirstCheck(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("routes.yaml");
+    String first =
+        routes("first")
+            .replace(
+                "routes:",
+                "gateway: { listen: { host: 127.0.0.1, port: 0 }, admin: { port: 0 } }\nroutes:");
+    Files.writeString(file, first);
+    ConfigSource source = ConfigSource.file(file, new ConfigLoader());
+    SluiceConfig config = source.load(ConfigLoader.read(file));
+    // The file changes after it was loaded and before the gateway starts watching it.
+    Files.writeString(file, first.replace("first", "changed"));
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      Gateway gateway = Gateway.start(vertx, config, 1).await(30, TimeUnit.SECONDS);
+      gateway.reloadFrom(source, Duration.ofMillis(100), first).await(10, TimeUnit.SECONDS);
+      HttpClient http = HttpClient.newHttpClient();
+      HttpRequest get =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/r")).build();
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      String body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
+      while (!body.equals("changed") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
+      }
+      assertThat(body).isEqualTo("changed");
+      gateway.shutdown().await(30, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test

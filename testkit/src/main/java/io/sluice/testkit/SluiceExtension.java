@@ -5,7 +5,6 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.SluiceConfig;
-import io.sluice.gateway.config.SluiceConfig.Gateway;
 import io.sluice.gateway.config.SluiceConfig.Listener;
 import io.sluice.gateway.telemetry.Telemetry;
 import io.vertx.core.Vertx;
@@ -225,7 +224,7 @@ public final class SluiceExtension
     gateway =
         Await.result(
             io.sluice.gateway.server.Gateway.start(gatewayVertx, config, instances, telemetry), 30);
-    Await.result(gateway.reloadFrom(source, watch), 10);
+    Await.result(gateway.reloadFrom(source, watch, rendered), 10);
     client = new TestClient("127.0.0.1", gateway.port());
     admin = new TestClient("127.0.0.1", gateway.adminPort());
   }
@@ -265,28 +264,7 @@ public final class SluiceExtension
   }
 
   private static SluiceConfig onLoopback(SluiceConfig c) {
-    Gateway g = c.gateway();
-    Gateway moved =
-        new Gateway(
-            new Listener("127.0.0.1", 0),
-            new Listener("127.0.0.1", 0),
-            g.limits(),
-            g.trustedProxies(),
-            g.accessLog(),
-            g.drainTimeout(),
-            g.redis(),
-            g.loadShedding(),
-            g.cacheMaxSize(),
-            g.adminToken());
-    return new SluiceConfig(
-        c.source(),
-        c.baseDir(),
-        moved,
-        c.backends(),
-        c.policies(),
-        c.routes(),
-        c.registry(),
-        c.warnings());
+    return c.withListeners(new Listener("127.0.0.1", 0), new Listener("127.0.0.1", 0));
   }
 
   private void stop() {

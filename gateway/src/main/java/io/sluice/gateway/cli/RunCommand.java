@@ -95,8 +95,12 @@ final class RunCommand implements Callable<Integer> {
       return 2;
     }
     loader = new ConfigLoader().withListeners(listenAt, adminAt);
+    io.sluice.gateway.config.ConfigSource source =
+        io.sluice.gateway.config.ConfigSource.file(config, loader);
+    String text;
     try {
-      c = loader.load(config);
+      text = ConfigLoader.read(config);
+      c = source.load(text);
     } catch (ConfigException e) {
       System.err.println(e.describe());
       System.err.println(e.getMessage() + ": not started");
@@ -111,16 +115,15 @@ final class RunCommand implements Callable<Integer> {
       }
       Gateway gateway = Gateway.start(vertx, c, instances).await(30, TimeUnit.SECONDS);
       gateway
-          .reloadFrom(
-              io.sluice.gateway.config.ConfigSource.file(config, loader),
-              watchEvery.isZero() ? null : watchEvery)
+          .reloadFrom(source, watchEvery.isZero() ? null : watchEvery, text)
           .await(10, TimeUnit.SECONDS);
-      Signal.handle(
-          new Signal("HUP"),
+      handle(
+          "HUP",
           sig -> {
             LOG.info("SIGHUP received: reloading {}", config);
             gateway.reload();
-          });
+          },
+          "the route file is still reloaded by the file watch and POST /admin/reload");
       CountDownLatch stopped = new CountDownLatch(1);
       sun.misc.SignalHandler drain =
           sig -> {
@@ -144,14 +147,29 @@ final class RunCommand implements Callable<Integer> {
                     "sluice-drain");
             t.start();
           };
-      Signal.handle(new Signal("TERM"), drain);
-      Signal.handle(new Signal("INT"), drain);
+      handle("TERM", drain, "stop it with SIGINT or SIGKILL (without draining)");
+      handle("INT", drain, "stop it with SIGTERM");
       stopped.await();
       return 0;
     } catch (Exception e) {
       LOG.error("failed to start: {}", e.toString());
       vertx.close();
       return 1;
+    }
+  }
+
+  /**
+   * Installs a signal handler. A signal the process was started with ignored (under {@code nohup},
+   * or SIGINT in a background job) stays ignored, as the JVM wants: that is logged, not silent.
+   */
+  private static void handle(String signal, sun.misc.SignalHandler handler, String instead) {
+    sun.misc.SignalHandler previous = Signal.handle(new Signal(signal), handler);
+    if (previous == sun.misc.SignalHandler.SIG_IGN) {
+      LOG.warn(
+          "SIG{} is ignored by this process (started under nohup or in the background?) and stays"
+              + " ignored: {}",
+          signal,
+          instead);
     }
   }
 }

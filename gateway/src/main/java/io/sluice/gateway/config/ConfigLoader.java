@@ -120,16 +120,18 @@ public final class ConfigLoader {
 
   /** Loads a route file from disk. */
   public SluiceConfig load(Path file) throws ConfigException {
-    String text;
+    return load(file.toString(), file.toAbsolutePath().getParent(), read(file));
+  }
+
+  /** A route file's text; a file that is missing or unreadable is a config error. */
+  public static String read(Path file) throws ConfigException {
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw single(file.toString(), "the file does not exist");
     } catch (IOException e) {
       throw single(file.toString(), "the file cannot be read: " + e.getMessage());
     }
-    Path dir = file.toAbsolutePath().getParent();
-    return load(file.toString(), dir, text);
   }
 
   /**

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * Gateway gw = Gateway.start(vertx, config, 2).await();
- * gw.reloadFrom(ConfigSource.file(path, loader), Duration.ofSeconds(1)).await();
+ * gw.reloadFrom(source, Duration.ofSeconds(1), text).await();
  * ... gw.port() ... gw.reload() ...
  * gw.shutdown().await();
  * }</pre>
@@ -195,11 +195,13 @@ public final class Gateway {
 
   /**
    * Reloads from {@code source} on demand ({@link #reload}, {@code POST /admin/reload}, SIGHUP),
-   * and, when {@code watchEvery} is not null, whenever its text changes (checked that often, off
-   * the event loop; a ConfigMap's symlink swap is a change). The text in force now is read first.
+   * and, when {@code watchEvery} is not null, whenever its text is no longer {@code textInForce},
+   * the text the config in force was loaded from (checked that often, off the event loop; a
+   * ConfigMap's symlink swap is a change). So a change made while the gateway was starting is seen
+   * at the first check.
    */
-  public Future<Void> reloadFrom(ConfigSource source, Duration watchEvery) {
-    return reloads.attach(vertx, source, watchEvery, () -> reload(false));
+  public Future<Void> reloadFrom(ConfigSource source, Duration watchEvery, String textInForce) {
+    return reloads.attach(vertx, source, watchEvery, textInForce, () -> reload(false));
   }
 
   /**

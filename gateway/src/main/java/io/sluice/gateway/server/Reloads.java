@@ -68,20 +68,19 @@ final class Reloads {
 
   /** Sets the source, remembers the text in force, and watches it when {@code every} is set. */
   Future<Void> attach(
-      Vertx vertx, ConfigSource source, Duration every, Supplier<Future<ReloadResult>> reload) {
+      Vertx vertx,
+      ConfigSource source,
+      Duration every,
+      String textInForce,
+      Supplier<Future<ReloadResult>> reload) {
     this.source = source;
-    return vertx
-        .executeBlocking(() -> hash(source.read()))
-        .<Void>map(
-            h -> {
-              lastHash = h;
-              if (every != null) {
-                synchronized (this) {
-                  timer = vertx.setPeriodic(every.toMillis(), id -> check(vertx, reload));
-                }
-              }
-              return null;
-            });
+    lastHash = hash(textInForce);
+    if (every != null) {
+      synchronized (this) {
+        timer = vertx.setPeriodic(every.toMillis(), id -> check(vertx, reload));
+      }
+    }
+    return Future.succeededFuture();
   }
 
   /** Reads the file off the event loop; a reload when its text is not the last one loaded. */
