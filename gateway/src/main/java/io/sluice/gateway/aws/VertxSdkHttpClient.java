@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -48,13 +47,7 @@ public final class VertxSdkHttpClient implements SdkAsyncHttpClient {
     this.client =
         vertx
             .httpClientBuilder()
-            .with(
-                new HttpClientOptions()
-                    .setKeepAlive(true)
-                    .setKeepAliveTimeout(60)
-                    .setTcpNoDelay(true)
-                    .setDecompressionSupported(false)
-                    .setName(name))
+            .with(io.sluice.gateway.backend.BackendClients.options(name))
             .with(new PoolOptions().setHttp1MaxSize(maxConnections))
             .build();
   }

@@ -15,7 +15,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -69,16 +68,11 @@ public final class AzureFunctionBackendHandler implements BackendHandler {
           vertx
               .httpClientBuilder()
               .with(
-                  new HttpClientOptions()
-                      .setKeepAlive(true)
-                      .setKeepAliveTimeout(60)
-                      .setTcpNoDelay(true)
-                      .setDecompressionSupported(false)
+                  BackendClients.options("sluice-backend-" + config.name())
                       .setSsl(config.https())
                       .setVerifyHost(true)
                       .setForceSni(true)
-                      .setConnectTimeout((int) config.connectTimeout().toMillis())
-                      .setName("sluice-backend-" + config.name()))
+                      .setConnectTimeout((int) config.connectTimeout().toMillis()))
               .with(new PoolOptions().setHttp1MaxSize(config.maxConnections()))
               .build();
       return new Shared(client, RetryBudget.of(config.retry()));

@@ -127,18 +127,13 @@ public final class HttpBackendHandler implements BackendHandler {
                   rewrite.substring(0, colon), Integer.parseInt(rewrite.substring(colon + 1)));
     }
     HttpClientOptions options =
-        new HttpClientOptions()
-            .setKeepAlive(true)
-            .setKeepAliveTimeout(60)
+        BackendClients.options("sluice-backend-" + config.name())
             .setPipelining(false)
-            .setDecompressionSupported(false)
-            .setTcpNoDelay(true)
             .setConnectTimeout(connectTimeoutMs)
             // A response that pauses longer than the timeout while streaming: the connection
             // goes (one idle-state handler per connection, no timer per request).
             .setIdleTimeout(timeoutMs)
-            .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
-            .setName("sluice-backend-" + config.name());
+            .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
     // Connections come from connect(), pooled per event loop by TargetPool, not Vert.x's pool.
     this.client = vertx.httpClientBuilder().with(options).build();
     this.pools = new TargetPool[targets.length];
