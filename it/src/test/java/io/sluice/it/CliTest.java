@@ -218,24 +218,15 @@ class CliTest {
   void runDrainsOnSigtermAndExitsZero() throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    backend.createContext(
-        "/",
-        ex -> {
-          arrived.countDown();
-          try {
-            release.await(20, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          byte[] body = "drained".getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          try (OutputStream o = ex.getResponseBody()) {
-            o.write(body);
-          }
-        });
-    backend.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(2));
-    backend.start();
+    HttpServer backend =
+        backend(
+            2,
+            "drained",
+            () -> {
+              arrived.countDown();
+              release.await(20, TimeUnit.SECONDS);
+            },
+            () -> {});
     int port = freePort();
     int admin = freePort();
     Path routes = dir.resolve("routes.yaml");
@@ -364,26 +355,16 @@ class CliTest {
   void sigtermUnderLoadFailsNoRequestInFlight() throws Exception {
     AtomicInteger received = new AtomicInteger();
     AtomicInteger inBackend = new AtomicInteger();
-    HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    backend.createContext(
-        "/",
-        ex -> {
-          received.incrementAndGet();
-          inBackend.incrementAndGet();
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          try (OutputStream o = ex.getResponseBody()) {
-            o.write(body);
-          }
-          inBackend.decrementAndGet();
-        });
-    backend.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(32));
-    backend.start();
+    HttpServer backend =
+        backend(
+            32,
+            "ok",
+            () -> {
+              received.incrementAndGet();
+              inBackend.incrementAndGet();
+              Thread.sleep(100);
+            },
+            inBackend::decrementAndGet);
     int port = freePort();
     int admin = freePort();
     Path routes = dir.resolve("load.yaml");
@@ -514,6 +495,38 @@ class CliTest {
     assertThat(bad.exitValue()).isEqualTo(2);
     assertThat(Files.readString(dir.resolve("badlisten.err")))
         .contains("--listen/--admin: expected HOST:PORT, [IPv6]:PORT or PORT");
+  }
+
+  /** What a test backend does before it answers (it may wait). */
+  private interface BeforeAnswer {
+    void run() throws InterruptedException;
+  }
+
+  /**
+   * A loopback backend on {@code threads} threads that answers every request 200 {@code body},
+   * running {@code before} first and {@code after} once the answer is sent.
+   */
+  private static HttpServer backend(int threads, String body, BeforeAnswer before, Runnable after)
+      throws IOException {
+    HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    backend.createContext(
+        "/",
+        ex -> {
+          try {
+            before.run();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          ex.sendResponseHeaders(200, bytes.length);
+          try (OutputStream o = ex.getResponseBody()) {
+            o.write(bytes);
+          }
+          after.run();
+        });
+    backend.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(threads));
+    backend.start();
+    return backend;
   }
 
   /** {@code sluice run --config routes args...}, its output in NAME.out and NAME.err. */
