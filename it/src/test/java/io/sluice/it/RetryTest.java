@@ -50,6 +50,9 @@ class RetryTest {
 
   static final int dead = TestBackend.closedPort();
 
+  /** Closes the connection on every request without answering (a target that crashed). */
+  static final TestBackend hangup = TestBackend.of(req -> req.connection().close());
+
   @RegisterExtension
   static final SluiceExtension sluice =
       SluiceExtension.withConfig(
@@ -72,6 +75,16 @@ class RetryTest {
                   targets: [ "http://127.0.0.1:${env:DEAD_PORT}", "${backend:live}" ]
                   retry: { attempts: 2, backoff: 1ms }
                   outlier: { consecutiveFailures: 3, ejectFor: 30s }
+                deadfirst:
+                  type: http
+                  targets: [ "http://127.0.0.1:${env:DEAD_PORT}", "${backend:live}" ]
+                  balance: failover
+                  retry: { attempts: 2, backoff: 1ms }
+                hangupfirst:
+                  type: http
+                  targets: [ "${backend:hangup}", "${backend:live}" ]
+                  balance: failover
+                  retry: { attempts: 2, backoff: 1ms }
                 checked:
                   type: http
                   targets: [ "${backend:checkedA}", "${backend:checkedB}" ]
@@ -82,12 +95,15 @@ class RetryTest {
                 - { id: secondtime, match: { path: "/secondtime/**" }, backend: secondtime }
                 - { id: pair, match: { path: "/pair/**" }, backend: pair }
                 - { id: checked, match: { path: "/checked/**" }, backend: checked }
+                - { id: deadfirst, match: { path: "/deadfirst/**" }, backend: deadfirst }
+                - { id: hangupfirst, match: { path: "/hangupfirst/**" }, backend: hangupfirst }
               """)
           .env("DEAD_PORT", String.valueOf(dead))
           .backend("unavailable", unavailable)
           .backend("patient", patient)
           .backend("secondTime", secondTime)
           .backend("live", live)
+          .backend("hangup", hangup)
           .backend("checkedA", checkedA)
           .backend("checkedB", checkedB)
           .build();
@@ -146,6 +162,24 @@ class RetryTest {
             .send(HttpMethod.POST, "/secondtime/keyed", Map.of("Idempotency-Key", "k-1"), null);
     assertThat(keyed.status()).isEqualTo(200);
     assertThat(requestsFor(secondTime, "/secondtime/keyed")).isEqualTo(2);
+  }
+
+  @Test
+  void anyRequestIsRetriedWhenNothingReachedTheBackend() {
+    TestResponse post = sluice.client().send(HttpMethod.POST, "/deadfirst/order", Map.of(), "x");
+    assertThat(post.status()).as("connection refused: nothing was sent").isEqualTo(200);
+    assertThat(post.body()).isEqualTo("live");
+  }
+
+  @Test
+  void onlyAnIdempotentRequestIsRetriedWhenTheConnectionBrokeBeforeAnAnswer() {
+    int before = hangup.requestCount();
+    TestResponse get = sluice.client().get("/hangupfirst/a");
+    assertThat(get.status()).isEqualTo(200);
+    assertThat(get.body()).isEqualTo("live");
+    TestResponse post = sluice.client().send(HttpMethod.POST, "/hangupfirst/b", Map.of(), "x");
+    assertThat(post.status()).as("the POST reached a backend: not sent again").isEqualTo(502);
+    assertThat(hangup.requestCount() - before).isEqualTo(2);
   }
 
   @Test

@@ -88,7 +88,11 @@ public final class TestBackend {
     return this;
   }
 
-  void start(Vertx vertx) {
+  /**
+   * Starts it on a free loopback port. {@link SluiceExtension} does this for its backends; a test
+   * that runs gateways as processes starts its own.
+   */
+  public void start(Vertx vertx) {
     server =
         Await.result(
             vertx
@@ -116,7 +120,8 @@ public final class TestBackend {
             10);
   }
 
-  void stop() {
+  /** Stops it (its port closes). */
+  public void stop() {
     if (server != null) {
       Await.result(server.close(), 10);
       server = null;

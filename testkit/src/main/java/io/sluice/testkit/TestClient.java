@@ -23,7 +23,7 @@ import java.util.Map;
  * test never shares an event loop or a context with the gateway. Host, Connection and
  * Content-Length may be set (the kit allows these restricted headers).
  */
-public final class TestClient {
+public final class TestClient implements AutoCloseable {
 
   static {
     // Must be set before the JDK's HttpClient is first initialised.
@@ -35,7 +35,8 @@ public final class TestClient {
   private final String host;
   private final int port;
 
-  TestClient(String host, int port) {
+  /** A client of any HTTP server on {@code host:port} (a gateway run as a process, say). */
+  public TestClient(String host, int port) {
     this.client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -108,7 +109,8 @@ public final class TestClient {
     }
   }
 
-  void close() {
+  @Override
+  public void close() {
     // The JDK client has no close() before Java 21; its connections idle out.
   }
 }

@@ -6,7 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Picks a target index. One per backend per event loop: plain fields, no locks. {@code
  * least-requests} picks the target with the fewest requests in flight on this event loop (ties: the
- * first after the last pick), which on a few targets is the exact answer, not an estimate.
+ * first after the last pick), which on a few targets is the exact answer, not an estimate. {@code
+ * failover} picks the first target in service in the listed order.
  *
  * <p>Targets that {@link TargetHealth} has taken out are skipped, and so are the targets a retry
  * has already tried; when that leaves none, a tried target that is in service is taken, then any.
@@ -55,6 +56,7 @@ final class Balancer {
     int start =
         switch (policy) {
           case RANDOM -> ThreadLocalRandom.current().nextInt(n);
+          case FAILOVER -> 0;
           default -> next;
         };
     int best = -1;
@@ -71,7 +73,7 @@ final class Balancer {
         best = i;
       }
     }
-    if (best >= 0 && policy != Balance.RANDOM) {
+    if (best >= 0 && policy != Balance.RANDOM && policy != Balance.FAILOVER) {
       next = (best + 1) % n;
     }
     return best;

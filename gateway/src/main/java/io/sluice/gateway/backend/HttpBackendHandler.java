@@ -2,6 +2,7 @@ package io.sluice.gateway.backend;
 
 import io.netty.channel.ConnectTimeoutException;
 import io.opentelemetry.api.metrics.Meter;
+import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.config.SluiceConfig.HttpBackend;
 import io.sluice.gateway.config.SluiceConfig.Target;
 import io.sluice.gateway.resilience.Retries;
@@ -45,11 +46,12 @@ import org.slf4j.LoggerFactory;
  * the response streams): 504, or the connection is cut if the response had started. Hop-by-hop
  * headers are dropped; X-Forwarded-For/-Proto/-Host and X-Request-Id are set by the gateway.
  *
- * <p>With {@code retry}, an idempotent request (or one with an Idempotency-Key) is tried again when
- * nothing reached the backend (no connection) or the backend answered 502, 503 or 504 and the
- * request has no body still streaming; never once the response is on its way to the client. The
- * next attempt goes to a target not tried yet when there is one, after a jittered exponential
- * backoff (or the 503's Retry-After, when that is short), and only within the retry budget.
+ * <p>With {@code retry}, any request is tried again when nothing reached the backend (no
+ * connection); an idempotent one (or one with an Idempotency-Key) also when the connection broke
+ * before an answer or the backend answered 502, 503 or 504, if the request has no body still
+ * streaming; never once the response is on its way to the client. The next attempt goes to a target
+ * not tried yet when there is one, after a jittered exponential backoff (or the 503's Retry-After,
+ * when that is short), and only within the retry budget.
  */
 public final class HttpBackendHandler implements BackendHandler {
 
@@ -72,6 +74,7 @@ public final class HttpBackendHandler implements BackendHandler {
   private final Vertx vertx;
   private final TargetHealth health;
   private final Retries retries;
+  private final boolean failover;
 
   /**
    * What the event loops' handlers of one backend share: which targets are in service, and the
@@ -99,6 +102,7 @@ public final class HttpBackendHandler implements BackendHandler {
     this.metrics = telemetry.metrics().backend(config.name());
     this.retries =
         config.retry() == null ? null : new Retries(config.retry(), shared.budget(), metrics);
+    this.failover = config.balance() == SluiceConfig.Balance.FAILOVER;
     this.targets = config.targets().toArray(new Target[0]);
     this.servers = new SocketAddress[targets.length];
     for (int i = 0; i < targets.length; i++) {
@@ -280,7 +284,8 @@ public final class HttpBackendHandler implements BackendHandler {
       if (status < 502 || status > 504 || body != null || !retryable) {
         return false;
       }
-      long wait = retryAfterMillis(resp.getHeader(HttpHeaders.RETRY_AFTER));
+      // An edge's failover goes to another region: one region's Retry-After is not the next's.
+      long wait = failover ? -1 : retryAfterMillis(resp.getHeader(HttpHeaders.RETRY_AFTER));
       if (!mayRetry(wait, status)) {
         return false; // out of attempts or budget, or it asks for more patience than a retry has
       }
@@ -317,8 +322,12 @@ public final class HttpBackendHandler implements BackendHandler {
       if (!clientGone && !tooLarge(cause, limit)) {
         health.failed(target);
         // Nothing reached the backend (no connection, or none that took the request): another
-        // attempt is safe for a retryable request, whatever its body.
-        if (request == null && retryable && mayRetry(-1, 0)) {
+        // attempt is safe for any request, whatever its method and body. An idempotent one whose
+        // connection broke before any answer (the target died, a stale keep-alive connection)
+        // may go again too, when its body can be sent again.
+        boolean unsent = request == null;
+        boolean brokeOff = !timeout && retryable && body == null;
+        if (retries != null && (unsent || brokeOff) && mayRetry(-1, 0)) {
           LOG.debug(
               "backend {} attempt {} failed [{}], retrying: {}",
               config.name(),
@@ -356,7 +365,8 @@ public final class HttpBackendHandler implements BackendHandler {
               ctx.backendAnswered(0); // the client left while we waited
               return;
             }
-            new Call(ctx, balancer.pick(triedNow), n, triedNow, true, options, body, limit).start();
+            new Call(ctx, balancer.pick(triedNow), n, triedNow, retryable, options, body, limit)
+                .start();
           };
       if (delay <= 0) {
         next.run();
@@ -388,8 +398,8 @@ public final class HttpBackendHandler implements BackendHandler {
       }
     }
     boolean retryable = retries != null && retryable(req);
-    if (retryable) {
-      retries.requested();
+    if (retries != null) {
+      retries.requested(); // every request: any may be retried after a connect failure
     }
     new Call(ctx, t, 0, 0L, retryable, opts, body, limited).start();
   }

@@ -47,7 +47,9 @@ final class RoutesCommand implements Callable<Integer> {
             "    %-10s %-20s %s%n",
             s.spec().phase(),
             s.spec().name(),
-            (s.global() ? "global, " : "") + s.spec().location());
+            (s.global() ? "global, " : "")
+                + (s.spec().atCore() ? "at core, " : "")
+                + s.spec().location());
       }
     }
     return 0;

@@ -7,6 +7,8 @@ import io.sluice.gateway.config.SluiceConfig.Backend;
 import io.sluice.gateway.config.SluiceConfig.Balance;
 import io.sluice.gateway.config.SluiceConfig.CircuitBreaker;
 import io.sluice.gateway.config.SluiceConfig.Concurrency;
+import io.sluice.gateway.config.SluiceConfig.CoreRegion;
+import io.sluice.gateway.config.SluiceConfig.Edge;
 import io.sluice.gateway.config.SluiceConfig.Gateway;
 import io.sluice.gateway.config.SluiceConfig.Header;
 import io.sluice.gateway.config.SluiceConfig.HealthCheck;
@@ -19,8 +21,11 @@ import io.sluice.gateway.config.SluiceConfig.MockBackend;
 import io.sluice.gateway.config.SluiceConfig.Outlier;
 import io.sluice.gateway.config.SluiceConfig.PolicySpec;
 import io.sluice.gateway.config.SluiceConfig.Retry;
+import io.sluice.gateway.config.SluiceConfig.Role;
 import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.config.SluiceConfig.Target;
+import io.sluice.gateway.config.SluiceConfig.Tier;
+import io.sluice.gateway.config.SluiceConfig.Trust;
 import io.sluice.gateway.policy.PolicyRegistry;
 import io.sluice.gateway.routing.PathPattern;
 import io.sluice.gateway.routing.RouteTable;
@@ -67,6 +72,9 @@ public final class ConfigLoader {
   public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(100);
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final int DEFAULT_BACKEND_CONNECTIONS = 64;
+
+  /** What a core answers on its client port without an assertion, for an edge's health checks. */
+  public static final String HEALTH_PATH = "/.sluice/health";
 
   /**
    * The retries of a function backend when its file says none: throttles and the platform's own
@@ -198,7 +206,25 @@ public final class ConfigLoader {
       List<PolicySpec> out = new ArrayList<>();
       for (int i = 0; i < list.size(); i++) {
         String item = pointer + "/" + i;
-        Map.Entry<String, JsonNode> only = list.get(i).fields().next();
+        Map.Entry<String, JsonNode> only = null;
+        int named = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> f = list.get(i).fields(); f.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = f.next();
+          if (!e.getKey().equals("at")) {
+            only = e;
+            named++;
+          }
+        }
+        if (named != 1) {
+          errors.add(
+              doc.error(
+                  item,
+                  named == 0
+                      ? "expected a policy besides 'at', such as '- rate-limit: {...}'"
+                      : "expected one policy per list item: start another with '-'"));
+          continue;
+        }
+        boolean atCore = list.get(i).path("at").asText("edge").equals("core");
         String name = only.getKey();
         String at = SourceDocument.child(item, name);
         PolicyRegistry.Entry entry = registry.find(name);
@@ -226,7 +252,9 @@ public final class ConfigLoader {
         ConfigError where = doc.error(at, "");
         String location =
             where.file() + ":" + where.line() + ":" + where.column() + " " + where.path();
-        out.add(new PolicySpec(name, entry.factory(), new JsonObject(config.toString()), location));
+        out.add(
+            new PolicySpec(
+                name, entry.factory(), new JsonObject(config.toString()), location, atCore));
       }
       return out;
     }
@@ -301,7 +329,167 @@ public final class ConfigLoader {
           size(g.path("cache"), "maxSize", "/gateway/cache/maxSize", 64L * 1024 * 1024),
           g.path("admin").path("token").asText("").isEmpty()
               ? null
-              : new SluiceConfig.Secret(g.path("admin").path("token").asText()));
+              : new SluiceConfig.Secret(g.path("admin").path("token").asText()),
+          tier(g, l));
+    }
+
+    /** {@code role}, {@code region}, {@code trust} and {@code edge}, checked against each other. */
+    private Tier tier(JsonNode g, Limits limits) {
+      Role role = Role.valueOf(g.path("role").asText("standalone").toUpperCase(Locale.ROOT));
+      String region = g.path("region").asText("");
+      if (role == Role.STANDALONE) {
+        for (String unused : List.of("trust", "edge")) {
+          if (g.has(unused)) {
+            warnings.add(
+                doc.keyError(
+                    "/gateway/" + unused,
+                    "gateway." + unused + " is not used with role: standalone"));
+          }
+        }
+        return new Tier(role, region.isEmpty() ? null : region, null, null);
+      }
+      String name = role.name().toLowerCase(Locale.ROOT);
+      Trust trust = null;
+      if (!g.has("trust")) {
+        errors.add(
+            doc.keyError(
+                "/gateway/role",
+                "role: "
+                    + name
+                    + " needs gateway.trust: the key edges sign their assertions with"
+                    + " (key: ${env:SLUICE_TIER_KEY})"));
+      } else {
+        trust = trust(g.path("trust"), role);
+      }
+      Edge edge = null;
+      if (role == Role.EDGE) {
+        if (!g.has("edge")) {
+          errors.add(
+              doc.keyError(
+                  "/gateway/role",
+                  "role: edge needs gateway.edge.core: the core regions to forward to"));
+        } else {
+          edge = edge(g.path("edge"), limits);
+        }
+      } // a core ignores gateway.edge: edges and cores load the same file
+      return new Tier(role, region.isEmpty() ? null : region, trust, edge);
+    }
+
+    private Trust trust(JsonNode t, Role role) {
+      String p = "/gateway/trust";
+      String key = t.path("key").asText("");
+      String privateKey = t.path("privateKey").asText("");
+      String publicKey = t.path("publicKey").asText("");
+      javax.crypto.SecretKey secret = null;
+      java.security.PrivateKey priv = null;
+      java.security.PublicKey pub = null;
+      int before = errors.size();
+      if (!key.isEmpty()) {
+        secret = TierKeys.secret(key, doc, p + "/key", errors);
+      }
+      if (!privateKey.isEmpty()) {
+        priv = TierKeys.privateKey(privateKey, doc, p + "/privateKey", errors);
+      }
+      if (!publicKey.isEmpty()) {
+        pub = TierKeys.publicKey(publicKey, doc, p + "/publicKey", errors);
+      }
+      if (errors.size() > before) {
+        return null;
+      }
+      if (role == Role.EDGE) {
+        if (secret != null && priv != null) {
+          errors.add(doc.error(p, "set key (HS256) or privateKey (ES256), not both"));
+        } else if (secret == null && priv == null) {
+          errors.add(
+              doc.error(
+                  p,
+                  "an edge signs with key (a shared secret) or privateKey (EC P-256): none set"));
+        }
+      } else {
+        if (secret != null && pub != null) {
+          errors.add(doc.error(p, "set key (HS256) or publicKey (ES256), not both"));
+        } else if (secret == null && pub == null) {
+          errors.add(
+              doc.error(
+                  p, "a core checks with key (a shared secret) or publicKey (EC P-256): none set"));
+        }
+      }
+      List<java.security.Key> previous = new ArrayList<>();
+      JsonNode prev = t.path("previousKeys");
+      for (int i = 0; i < prev.size(); i++) {
+        String v = prev.get(i).asText("");
+        String at = p + "/previousKeys/" + i;
+        java.security.Key k =
+            v.contains("-----BEGIN")
+                ? TierKeys.publicKey(v, doc, at, errors)
+                : TierKeys.secret(v, doc, at, errors);
+        if (k != null) {
+          previous.add(k);
+        }
+      }
+      Duration ttl = duration(t, "ttl", Duration.ofSeconds(30));
+      if (ttl.toMillis() % 1000 != 0 || ttl.isZero()) {
+        errors.add(doc.error(p + "/ttl", "expected whole seconds, at least 1s"));
+      }
+      return new Trust(secret, priv, pub, previous, ttl);
+    }
+
+    private Edge edge(JsonNode e, Limits limits) {
+      String p = "/gateway/edge";
+      List<CoreRegion> regions = new ArrayList<>();
+      Map<String, Integer> seen = new HashMap<>();
+      JsonNode core = e.path("core");
+      for (int i = 0; i < core.size(); i++) {
+        String at = p + "/core/" + i;
+        String region = core.get(i).path("region").asText();
+        Integer dup = seen.putIfAbsent(region, i);
+        if (dup != null) {
+          errors.add(
+              doc.error(at + "/region", "region '" + region + "' is already listed at " + dup));
+        }
+        try {
+          regions.add(new CoreRegion(region, target(core.get(i).path("url").asText())));
+        } catch (IllegalArgumentException x) {
+          errors.add(doc.error(at + "/url", redact(at + "/url", x)));
+        }
+      }
+      JsonNode f = e.path("failover");
+      JsonNode h = e.path("healthCheck");
+      HealthCheck check =
+          h.isBoolean() && !h.asBoolean()
+              ? null
+              : new HealthCheck(
+                  HEALTH_PATH,
+                  duration(h, "every", Duration.ofSeconds(2)),
+                  duration(h, "timeout", Duration.ofSeconds(1)),
+                  h.path("unhealthyAfter").asInt(2),
+                  h.path("healthyAfter").asInt(2));
+      if (check != null && check.timeout().compareTo(check.every()) > 0) {
+        errors.add(
+            doc.error(p + "/healthCheck/timeout", "timeout is longer than the interval (every)"));
+      }
+      HttpBackend backend =
+          new HttpBackend(
+              "core",
+              regions.stream().map(CoreRegion::target).toList(),
+              Balance.FAILOVER,
+              duration(e, "timeout", limits.requestTimeout()),
+              duration(e, "connectTimeout", Duration.ofSeconds(1)),
+              null,
+              e.path("maxConnections").asInt(DEFAULT_BACKEND_CONNECTIONS),
+              null,
+              null,
+              new Retry(
+                  Math.max(2, regions.size()),
+                  f.path("budget").asDouble(1.0),
+                  10,
+                  Duration.ZERO,
+                  Duration.ZERO),
+              new Outlier(
+                  f.path("consecutiveFailures").asInt(3),
+                  duration(f, "ejectFor", Duration.ofSeconds(10))),
+              check);
+      return new Edge(regions, backend);
     }
 
     private LoadShedding loadShedding(JsonNode s, String pointer) {

@@ -54,10 +54,23 @@ public final class RedactedConfig {
       return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
     if (v instanceof PolicySpec p) {
+      JsonObject o =
+          new JsonObject()
+              .put("policy", p.name())
+              .put("at", p.location())
+              .put("config", policyConfig(p));
+      if (p.atCore()) {
+        o.put("runsAt", "core");
+      }
+      return o;
+    }
+    if (v instanceof SluiceConfig.Trust t) {
+      // Which kind of key and how many, never a key (not even a public one: it names the pair).
       return new JsonObject()
-          .put("policy", p.name())
-          .put("at", p.location())
-          .put("config", policyConfig(p));
+          .put("algorithm", t.secret() != null ? "HS256" : "ES256")
+          .put("key", REDACTED)
+          .put("previousKeys", t.previous().size())
+          .put("ttl", value(t.ttl()));
     }
     if (v instanceof SluiceConfig.Redis r) {
       return new JsonObject()

@@ -51,7 +51,8 @@ public record SluiceConfig(
             g.redis(),
             g.loadShedding(),
             g.cacheMaxSize(),
-            g.adminToken()),
+            g.adminToken(),
+            g.tier()),
         backends,
         policies,
         routes,
@@ -63,7 +64,8 @@ public record SluiceConfig(
    * One policy as configured: its factory (found and its config validated at load time), its
    * config, and where it stands in the file (for messages).
    */
-  public record PolicySpec(String name, PolicyFactory factory, JsonObject config, String location) {
+  public record PolicySpec(
+      String name, PolicyFactory factory, JsonObject config, String location, boolean atCore) {
     public Phase phase() {
       return factory.phase();
     }
@@ -80,9 +82,68 @@ public record SluiceConfig(
       Redis redis,
       LoadShedding loadShedding,
       long cacheMaxSize,
-      Secret adminToken) {
+      Secret adminToken,
+      Tier tier) {
     public Gateway {
       trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    public Role role() {
+      return tier.role();
+    }
+  }
+
+  /** Which part of the request's way this gateway takes. */
+  public enum Role {
+    /** Every policy and the backend call, in one process (the default). */
+    STANDALONE,
+    /** The client-facing policies, then on to a core region. */
+    EDGE,
+    /** Only requests an edge vouched for: the core-side policies and the backend call. */
+    CORE
+  }
+
+  /**
+   * The gateway's tier: its role, the region it runs in (named in the edge's assertions and
+   * metrics, or null), the keys of the assertions edges and cores trust each other with (null for
+   * standalone), and an edge's core regions (null unless edge).
+   */
+  public record Tier(Role role, String region, Trust trust, Edge edge) {
+    public static final Tier STANDALONE = new Tier(Role.STANDALONE, null, null, null);
+  }
+
+  /**
+   * How the edge signs the assertion it sends with each request and how the core checks it: a
+   * shared secret (HS256) or an EC pair (ES256: the edge holds the private key, the core the public
+   * one). {@code ttl}: how long an assertion is good for; {@code previous}: keys a core still
+   * accepts while a rotation rolls out. Never printed.
+   */
+  public record Trust(
+      javax.crypto.SecretKey secret,
+      java.security.PrivateKey privateKey,
+      java.security.PublicKey publicKey,
+      List<java.security.Key> previous,
+      Duration ttl) {
+    public Trust {
+      previous = List.copyOf(previous);
+    }
+
+    @Override
+    public String toString() {
+      return "Trust[" + (secret != null ? "HS256" : "ES256") + ", ttl=" + ttl + "]";
+    }
+  }
+
+  /** One core region an edge forwards to, in the order of preference. */
+  public record CoreRegion(String region, Target target) {}
+
+  /**
+   * An edge's way to the core: the regions in order of preference, and the http backend they make
+   * (one target per region, first healthy first, per-region ejection and health checks).
+   */
+  public record Edge(List<CoreRegion> regions, HttpBackend backend) {
+    public Edge {
+      regions = List.copyOf(regions);
     }
   }
 
@@ -163,7 +224,9 @@ public record SluiceConfig(
   public enum Balance {
     ROUND_ROBIN,
     LEAST_REQUESTS,
-    RANDOM
+    RANDOM,
+    /** The first target in service, in the listed order (an edge's core regions). */
+    FAILOVER
   }
 
   /** One {@code http://host:port/base} target. */

@@ -48,7 +48,9 @@ final class AdminApi {
                 .put("policy", s.spec().name())
                 .put("phase", s.spec().phase().name())
                 .put("global", s.global())
-                .put("at", s.spec().location()));
+                .put("at", s.spec().location())
+                .put("runsAt", s.spec().atCore() ? "core" : "edge")
+                .put("runsHere", runsHere(runtime.role, s.spec().atCore())));
       }
       routes.add(
           new JsonObject()
@@ -59,7 +61,14 @@ final class AdminApi {
               .put("backend", r.backend())
               .put("policies", chain));
     }
-    return new JsonObject().put("source", runtime.config.source()).put("routes", routes);
+    return new JsonObject()
+        .put("source", runtime.config.source())
+        .put("role", runtime.role.name().toLowerCase(java.util.Locale.ROOT))
+        .put("routes", routes);
+  }
+
+  private static boolean runsHere(SluiceConfig.Role role, boolean atCore) {
+    return role == SluiceConfig.Role.STANDALONE || atCore == (role == SluiceConfig.Role.CORE);
   }
 
   JsonObject backends() {
@@ -69,15 +78,21 @@ final class AdminApi {
       Backend b = runtime.backends.get(i);
       JsonObject o = new JsonObject().put("name", b.name());
       if (b instanceof HttpBackend h) {
-        o.put("type", "http");
+        // An edge has one backend: its core regions, in order of preference.
+        boolean edge = runtime.role == SluiceConfig.Role.EDGE;
+        o.put("type", edge ? "core" : "http");
         JsonArray targets = new JsonArray();
         HttpBackendHandler.Shared shared = runtime.shared[i];
         TargetHealth health = shared == null ? null : shared.health();
         for (int t = 0; t < h.targets().size(); t++) {
-          targets.add(
+          JsonObject target =
               new JsonObject()
                   .put("url", h.targets().get(t).toString())
-                  .put("up", health == null || health.up(t)));
+                  .put("up", health == null || health.up(t));
+          if (edge) {
+            target.put("region", runtime.config.gateway().tier().edge().regions().get(t).region());
+          }
+          targets.add(target);
         }
         o.put("targets", targets);
       } else if (b instanceof LambdaBackend l) {

@@ -6,6 +6,8 @@ import io.sluice.gateway.backend.HttpBackendHandler;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.config.SluiceConfig.Backend;
 import io.sluice.gateway.config.SluiceConfig.Limits;
+import io.sluice.gateway.config.SluiceConfig.PolicySpec;
+import io.sluice.gateway.config.SluiceConfig.Role;
 import io.sluice.gateway.config.SluiceConfig.Route;
 import io.sluice.gateway.policy.PolicyChain;
 import io.sluice.gateway.resilience.BackendGuard;
@@ -15,6 +17,7 @@ import io.sluice.gateway.routing.RouteTable;
 import io.sluice.gateway.telemetry.GatewayMetrics;
 import io.sluice.gateway.telemetry.HttpTracing;
 import io.sluice.gateway.telemetry.Telemetry;
+import io.sluice.gateway.tier.TierAssertions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
@@ -63,6 +66,15 @@ final class GatewayRuntime {
   /** The policies of this config by what they were made from, for the next reload to take over. */
   final PolicyChain.Kept policies;
 
+  /** This gateway's role: which policies it runs and where requests go after them. */
+  final SluiceConfig.Role role;
+
+  /** An edge's signer of the assertions it sends to the core, or null. */
+  final TierAssertions.Signer signer;
+
+  /** A core's check of the edge's assertions, or null. */
+  final TierAssertions.Verifier verifier;
+
   /**
    * Builds the run-time form of a validated config; {@code previous} (or null) is the one in force,
    * whose unchanged backends and chains are taken over. Off the event loop: policies may read
@@ -91,7 +103,15 @@ final class GatewayRuntime {
             ? previous.shedder
             : LoadShedder.of(config.gateway().loadShedding(), telemetry.meter());
     this.policies = new PolicyChain.Kept(previous == null ? null : previous.policies);
-    this.backends = new ArrayList<>(config.backends().values());
+    SluiceConfig.Tier tier = config.gateway().tier();
+    this.role = tier.role();
+    this.signer = role == Role.EDGE ? new TierAssertions.Signer(tier.trust(), tier.region()) : null;
+    this.verifier = role == Role.CORE ? new TierAssertions.Verifier(tier.trust()) : null;
+    // An edge calls no backend of the file: every route goes to the core regions.
+    this.backends =
+        role == Role.EDGE
+            ? List.of(tier.edge().backend())
+            : new ArrayList<>(config.backends().values());
     Map<String, Integer> index = new HashMap<>();
     this.units = new BackendUnit[backends.size()];
     this.guards = new BackendGuard[backends.size()];
@@ -119,7 +139,7 @@ final class GatewayRuntime {
     RouteTable.Builder<CompiledRoute> b = RouteTable.builder();
     JsonObject settings = PolicyChain.settings(config.gateway());
     for (Route r : config.routes()) {
-      int bi = index.get(r.backend());
+      int bi = role == Role.EDGE ? 0 : index.get(r.backend());
       PolicyChain chain =
           PolicyChain.create(
               vertx,
@@ -127,8 +147,8 @@ final class GatewayRuntime {
               r.id(),
               settings,
               telemetry.meter(),
-              config.policies(),
-              r.policies(),
+              mine(config.policies()),
+              mine(r.policies()),
               false,
               policies);
       b.add(
@@ -139,6 +159,18 @@ final class GatewayRuntime {
           new CompiledRoute(r.id(), r.path(), r.backend(), bi, chain, metrics.route(r.id())));
     }
     return b.build();
+  }
+
+  /**
+   * The policies this gateway runs: all of them standalone; an edge those not marked {@code at:
+   * core}; a core only those.
+   */
+  private List<PolicySpec> mine(List<PolicySpec> specs) {
+    if (role == Role.STANDALONE) {
+      return specs;
+    }
+    boolean core = role == Role.CORE;
+    return specs.stream().filter(s -> s.atCore() == core).toList();
   }
 
   private BackendUnit unit(String name) {

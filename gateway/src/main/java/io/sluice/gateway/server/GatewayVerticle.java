@@ -6,6 +6,7 @@ import io.sluice.gateway.resilience.LoadShedder;
 import io.sluice.gateway.routing.PathNormalizer;
 import io.sluice.gateway.routing.RouteMatch;
 import io.sluice.gateway.telemetry.HttpTracing;
+import io.sluice.gateway.tier.TierAssertions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -36,6 +37,13 @@ final class GatewayVerticle extends VerticleBase {
   static final class Generation {
     final GatewayRuntime runtime;
     final BackendHandler[] backends;
+
+    /**
+     * What requests call, by backend index: the handlers, or on an edge each wrapped to sign the
+     * request's assertion on its way to the core.
+     */
+    final BackendHandler[] entries;
+
     final Map<BackendUnit, BackendHandler> byUnit = new IdentityHashMap<>();
     int inFlight;
 
@@ -45,8 +53,12 @@ final class GatewayVerticle extends VerticleBase {
     Generation(GatewayRuntime runtime, BackendHandler[] backends) {
       this.runtime = runtime;
       this.backends = backends;
+      this.entries = backends.clone();
       for (int i = 0; i < backends.length; i++) {
         byUnit.put(runtime.units[i], backends[i]);
+        if (runtime.signer != null) {
+          entries[i] = new EdgeForwarder(runtime.signer, backends[i]);
+        }
       }
     }
   }
@@ -220,8 +232,12 @@ final class GatewayVerticle extends VerticleBase {
   private void handle(HttpServerRequest req) {
     Generation gen = current;
     GatewayRuntime runtime = gen.runtime;
-    gen.inFlight++;
     HttpConnection conn = req.connection();
+    if (runtime.verifier != null && CoreGate.isHealthCheck(req)) {
+      CoreGate.answerHealthCheck(req, guard);
+      return;
+    }
+    gen.inFlight++;
     guard.requestStarted(conn);
     RequestContext ctx =
         new RequestContext(
@@ -247,6 +263,29 @@ final class GatewayVerticle extends VerticleBase {
       ctx.fail(Problems.BODY_TOO_LARGE);
       return;
     }
+    if (runtime.verifier == null) {
+      route(gen, ctx, null);
+    } else if (!runtime.verifier.slow()) {
+      // A core: nothing without an edge's assertion, not even a 404.
+      TierAssertions.Asserted asserted = CoreGate.verify(runtime.verifier, req, ctx);
+      if (asserted != null) {
+        route(gen, ctx, asserted);
+      }
+    } else {
+      // ES256 takes about a millisecond: checked on a worker thread, the body kept meanwhile.
+      if (io.sluice.gateway.backend.HttpBackendHandler.hasBody(req)) {
+        req.pause();
+      }
+      CoreGate.verifyOffLoop(runtime.verifier, req, ctx)
+          .onSuccess(asserted -> route(gen, ctx, asserted));
+    }
+  }
+
+  /** Routing and the rest, once a core has the request's assertion ({@code asserted}, or null). */
+  private void route(Generation gen, RequestContext ctx, TierAssertions.Asserted asserted) {
+    GatewayRuntime runtime = gen.runtime;
+    HttpServerRequest req = ctx.request;
+    HttpServerResponse res = req.response();
     String path = PathNormalizer.normalize(req.path());
     if (path == null) {
       ctx.fail(Problems.BAD_PATH);
@@ -289,6 +328,9 @@ final class GatewayVerticle extends VerticleBase {
       }
     }
     CompiledRoute route = match.route();
+    if (asserted != null && !CoreGate.admit(asserted, ctx, route)) {
+      return;
+    }
     HttpTracing.routed(ctx.span, req.method().name(), route.template(), route.id());
     if (runtime.shedder != null) {
       ctx.permit = runtime.shedder.admit();
@@ -299,7 +341,7 @@ final class GatewayVerticle extends VerticleBase {
         return;
       }
     }
-    BackendHandler backend = gen.backends[route.backendIndex()];
+    BackendHandler backend = gen.entries[route.backendIndex()];
     try {
       BackendGuard backendGuard = runtime.guards[route.backendIndex()];
       if (route.chain().isEmpty()) {

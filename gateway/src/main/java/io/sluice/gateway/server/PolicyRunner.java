@@ -30,7 +30,9 @@ final class PolicyRunner {
   private PolicyRunner() {}
 
   static void run(RequestContext ctx, BackendHandler backend, BackendGuard guard) {
-    ctx.exchange = new GatewayExchange(ctx);
+    if (ctx.exchange == null) {
+      ctx.exchange = new GatewayExchange(ctx); // a core has made it already, with the edge's caller
+    }
     next(ctx, backend, guard, 0);
   }
 

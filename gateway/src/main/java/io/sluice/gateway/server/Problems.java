@@ -31,6 +31,12 @@ public final class Problems {
       Problem.of(502, "bad-gateway", "Bad Gateway", "The backend could not be reached or failed.");
   public static final Problem GATEWAY_TIMEOUT =
       Problem.of(504, "gateway-timeout", "Gateway Timeout", "The backend did not answer in time.");
+  public static final Problem EDGE_ASSERTION_REQUIRED =
+      Problem.of(
+          401,
+          "edge-assertion-required",
+          "Unauthorized",
+          "This gateway takes requests from its edge gateways only.");
   public static final Problem INTERNAL =
       Problem.of(
           500, "internal", "Internal Server Error", "The gateway failed to handle this request.");

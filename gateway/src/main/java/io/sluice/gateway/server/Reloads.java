@@ -178,8 +178,8 @@ final class Reloads {
 
   /**
    * The loaded config with the settings the listeners were made with taken from the running one:
-   * listen and admin addresses, the admin token, connection limits, and the size of the response
-   * store (made once). Each that differs is named.
+   * listen and admin addresses, the admin token, connection limits, the size of the response store
+   * (made once), and the role (edge, core or standalone). Each that differs is named.
    */
   static SluiceConfig keepRestartOnly(
       SluiceConfig running, SluiceConfig loaded, List<String> changed) {
@@ -200,6 +200,13 @@ final class Reloads {
     if (r.cacheMaxSize() != l.cacheMaxSize()) {
       changed.add("gateway.cache.maxSize");
     }
+    SluiceConfig.Tier tier = l.tier();
+    if (r.role() != l.role()) {
+      // An edge's listeners, probes and network policy are not a core's: a new role is a new
+      // deployment. The running tier (keys, regions) stays whole.
+      changed.add("gateway.role");
+      tier = r.tier();
+    }
     SluiceConfig.Gateway kept =
         new SluiceConfig.Gateway(
             r.listen(),
@@ -211,7 +218,8 @@ final class Reloads {
             l.redis(),
             l.loadShedding(),
             r.cacheMaxSize(),
-            r.adminToken());
+            r.adminToken(),
+            tier);
     return new SluiceConfig(
         loaded.source(),
         loaded.baseDir(),

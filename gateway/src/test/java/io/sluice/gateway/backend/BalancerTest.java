@@ -52,6 +52,26 @@ class BalancerTest {
   }
 
   @Test
+  void failoverTakesTheFirstTargetInServiceAndGoesBackWhenItReturns() {
+    TargetHealth h = health(new Outlier(1, Duration.ofMillis(200)), null);
+    Balancer b = new Balancer(Balance.FAILOVER, 3, h);
+    for (int i = 0; i < 5; i++) {
+      assertThat(b.pick()).isZero();
+    }
+    assertThat(b.pick(0b001)).as("a retry goes to the next region").isEqualTo(1);
+    h.failed(0); // ejected for 200 ms
+    assertThat(b.pick()).isEqualTo(1);
+    h.failed(1);
+    assertThat(b.pick()).isEqualTo(2);
+    assertThat(b.pick(0b100)).as("2 tried, 0 and 1 out: a tried one in service").isEqualTo(2);
+    long back = System.nanoTime() + Duration.ofMillis(250).toNanos();
+    while (System.nanoTime() < back) {
+      Thread.onSpinWait();
+    }
+    assertThat(b.pick()).as("the preferred region is back").isZero();
+  }
+
+  @Test
   void aSuccessClearsTheRunOfFailures() {
     TargetHealth h = health(new Outlier(2, Duration.ofMinutes(1)), null);
     h.failed(0);

@@ -725,6 +725,191 @@ class ConfigLoaderTest {
     assertThat(String.join("\n", e)).contains("expected one policy per list item");
   }
 
+  private static final String TIERS =
+      """
+      gateway:
+        role: ${env:ROLE}
+        region: eu-west-1
+        trust: { key: "${env:KEY:-}", privateKey: "${env:PRIV:-}", publicKey: "${env:PUB:-}" }
+        edge:
+          core:
+            - { region: eu-west-1, url: "http://core-eu.internal:8443" }
+            - { region: us-east-1, url: "http://core-us.internal:8443/" }
+          timeout: 20s
+          failover: { consecutiveFailures: 2, ejectFor: 5s, budget: 0.5 }
+      backends:
+        b: { type: mock }
+      policies:
+        - cors: { origins: [ "*" ] }
+      routes:
+        - id: r
+          match: { path: /x }
+          backend: b
+          policies:
+            - rate-limit: { limits: [ { requests: 1, per: 1s } ] }
+              at: core
+            - request-size: { max: 1KiB }
+              at: edge
+      """;
+
+  private static final String SECRET = "0123456789abcdef0123456789abcdef-tier";
+
+  @Test
+  void edgeAndCoreLoadTheSameFile() throws Exception {
+    SluiceConfig edge = load(TIERS, Map.of("ROLE", "edge", "KEY", SECRET));
+    SluiceConfig.Tier t = edge.gateway().tier();
+    assertThat(t.role()).isEqualTo(SluiceConfig.Role.EDGE);
+    assertThat(t.region()).isEqualTo("eu-west-1");
+    assertThat(t.trust().secret().getEncoded()).isEqualTo(SECRET.getBytes());
+    assertThat(t.trust().ttl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(t.trust().toString()).doesNotContain(SECRET).contains("HS256");
+    assertThat(t.edge().regions())
+        .extracting(SluiceConfig.CoreRegion::region)
+        .containsExactly("eu-west-1", "us-east-1");
+    HttpBackend core = t.edge().backend();
+    assertThat(core.balance()).isEqualTo(Balance.FAILOVER);
+    assertThat(core.targets())
+        .extracting(Object::toString)
+        .containsExactly("http://core-eu.internal:8443", "http://core-us.internal:8443");
+    assertThat(core.timeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(core.hostHeader()).as("the client's Host reaches the core").isNull();
+    assertThat(core.retry().attempts()).isEqualTo(2);
+    assertThat(core.retry().budget()).isEqualTo(0.5);
+    assertThat(core.outlier()).isEqualTo(new SluiceConfig.Outlier(2, Duration.ofSeconds(5)));
+    assertThat(core.healthCheck().path()).isEqualTo(ConfigLoader.HEALTH_PATH);
+    assertThat(edge.routes().get(0).policies())
+        .extracting(SluiceConfig.PolicySpec::name, SluiceConfig.PolicySpec::atCore)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("rate-limit", true),
+            org.assertj.core.groups.Tuple.tuple("request-size", false));
+    assertThat(edge.warnings()).isEmpty();
+
+    SluiceConfig core2 = load(TIERS, Map.of("ROLE", "core", "KEY", SECRET));
+    assertThat(core2.gateway().role()).isEqualTo(SluiceConfig.Role.CORE);
+    assertThat(core2.gateway().tier().trust().secret()).isNotNull();
+    assertThat(core2.warnings()).isEmpty();
+
+    SluiceConfig standalone = load(TIERS, Map.of("ROLE", "standalone"));
+    assertThat(standalone.gateway().tier().trust()).isNull();
+    assertThat(standalone.warnings())
+        .extracting(ConfigError::toString)
+        .anyMatch(w -> w.contains("gateway.trust is not used with role: standalone"));
+    String redacted = RedactedConfig.of(edge).encode();
+    assertThat(redacted).doesNotContain(SECRET).contains("\"runsAt\":\"core\"");
+  }
+
+  @Test
+  void ecKeysSignAtTheEdgeAndCheckAtTheCore() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    java.security.KeyPair pair = g.generateKeyPair();
+    String priv = pem("PRIVATE KEY", pair.getPrivate().getEncoded());
+    String pub = pem("PUBLIC KEY", pair.getPublic().getEncoded());
+    SluiceConfig edge = load(TIERS, Map.of("ROLE", "edge", "PRIV", priv, "PUB", pub));
+    assertThat(edge.gateway().tier().trust().privateKey()).isEqualTo(pair.getPrivate());
+    SluiceConfig core = load(TIERS, Map.of("ROLE", "core", "PUB", pub));
+    assertThat(core.gateway().tier().trust().publicKey()).isEqualTo(pair.getPublic());
+    assertThat(RedactedConfig.of(core).encode()).doesNotContain(pub.substring(30, 60));
+
+    java.security.KeyPairGenerator g384 = java.security.KeyPairGenerator.getInstance("EC");
+    g384.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
+    String p384 = pem("PUBLIC KEY", g384.generateKeyPair().getPublic().getEncoded());
+    assertThat(errors(TIERS, Map.of("ROLE", "core", "PUB", p384)))
+        .containsExactly("routes.yaml:4:73 gateway.trust.publicKey: not an EC P-256 key");
+    assertThat(errors(TIERS, Map.of("ROLE", "edge", "PRIV", "-----BEGIN PRIVATE KEY-----x")))
+        .singleElement()
+        .asString()
+        .contains("gateway.trust.privateKey: expected an EC P-256 private key in PEM");
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + java.util.Base64.getMimeEncoder().encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
+  }
+
+  @Test
+  void tiersNeedTheirKeysAndRegionsAndNoMessageShowsAKey() {
+    assertThat(errors(TIERS, Map.of("ROLE", "edge", "KEY", "too-short-a-secret")))
+        .containsExactly(
+            "routes.yaml:4:17 gateway.trust.key: a shared secret of at least 32 bytes is needed"
+                + " for HS256, this one has 18 (value not shown); make one with: openssl rand"
+                + " -base64 48");
+    assertThat(errors(TIERS, Map.of("ROLE", "core")))
+        .containsExactly(
+            "routes.yaml:4:10 gateway.trust: a core checks with key (a shared secret) or publicKey"
+                + " (EC P-256): none set");
+    List<String> e =
+        errors(
+            """
+            gateway:
+              role: edge
+              edge:
+                core:
+                  - { region: a, url: "http://a:1" }
+                  - { region: a, url: "https://b:1" }
+            backends:
+              b: { type: mock }
+            routes:
+              - id: r
+                match: { path: /x }
+                backend: b
+                policies:
+                  - { cors: {}, headers: {}, at: core }
+            """);
+    assertThat(e)
+        .containsExactly(
+            "routes.yaml:6:27 gateway.edge.core[1].url: expected http://host:port",
+            "routes.yaml:14:9 routes[0].policies[0]: expected one policy (and at most an 'at')"
+                + " per list item: start another with '-'");
+    assertThat(
+            errors(
+                """
+                gateway:
+                  role: edge
+                  edge: { core: [ { region: a, url: "http://a:1" } ] }
+                backends:
+                  b: { type: mock }
+                routes:
+                  - id: r
+                    match: { path: /x }
+                    backend: b
+                    policies:
+                      - { at: core }
+                """))
+        .containsExactly(
+            "routes.yaml:2:3 gateway.role: role: edge needs gateway.trust: the key edges sign"
+                + " their assertions with (key: ${env:SLUICE_TIER_KEY})",
+            "routes.yaml:11:9 routes[0].policies[0]: expected a policy besides 'at', such as '-"
+                + " rate-limit: {...}'");
+    assertThat(
+            errors(
+                """
+                gateway:
+                  role: edge
+                  trust: { key: "0123456789abcdef0123456789abcdef" }
+                  edge: { core: [ { region: a, url: "http://a:1" }, { region: a, url: "http://b:1" } ] }
+                routes: []
+                """))
+        .containsExactly(
+            "routes.yaml:4:63 gateway.edge.core[1].region: region 'a' is already listed at 0");
+    assertThat(
+            errors(
+                """
+                gateway:
+                  role: edge
+                  trust: { key: "0123456789abcdef0123456789abcdef" }
+                routes: []
+                """))
+        .containsExactly(
+            "routes.yaml:2:3 gateway.role: role: edge needs gateway.edge.core: the core regions"
+                + " to forward to");
+  }
+
   @Test
   void aMissingPluginsDirectoryIsAnError() {
     List<String> e =
