@@ -42,34 +42,48 @@ final class TierKeys {
 
   static PrivateKey privateKey(
       String pem, SourceDocument doc, String at, List<ConfigError> errors) {
-    try {
-      PrivateKey k =
-          KeyFactory.getInstance("EC")
-              .generatePrivate(new PKCS8EncodedKeySpec(der(pem, "PRIVATE KEY")));
-      return p256(k) ? k : refuse(doc, at, errors, "not an EC P-256 key");
-    } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
-      return refuse(
-          doc,
-          at,
-          errors,
-          "expected an EC P-256 private key in PEM (-----BEGIN PRIVATE KEY-----, PKCS#8); make"
-              + " one with: openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256");
-    }
+    return ecKey(
+        pem,
+        "PRIVATE KEY",
+        der -> KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der)),
+        doc,
+        at,
+        errors,
+        "expected an EC P-256 private key in PEM (-----BEGIN PRIVATE KEY-----, PKCS#8); make"
+            + " one with: openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256");
   }
 
   static PublicKey publicKey(String pem, SourceDocument doc, String at, List<ConfigError> errors) {
+    return ecKey(
+        pem,
+        "PUBLIC KEY",
+        der -> KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der)),
+        doc,
+        at,
+        errors,
+        "expected an EC P-256 public key in PEM (-----BEGIN PUBLIC KEY-----); make it from"
+            + " the private key with: openssl pkey -in tier.pem -pubout");
+  }
+
+  /** Turns DER into a key. */
+  private interface Decoder<K> {
+    K decode(byte[] der) throws java.security.GeneralSecurityException;
+  }
+
+  /** A P-256 key from the PEM block of {@code type}, or null with an error at {@code at}. */
+  private static <K extends java.security.Key> K ecKey(
+      String pem,
+      String type,
+      Decoder<K> decoder,
+      SourceDocument doc,
+      String at,
+      List<ConfigError> errors,
+      String expected) {
     try {
-      PublicKey k =
-          KeyFactory.getInstance("EC")
-              .generatePublic(new X509EncodedKeySpec(der(pem, "PUBLIC KEY")));
+      K k = decoder.decode(der(pem, type));
       return p256(k) ? k : refuse(doc, at, errors, "not an EC P-256 key");
     } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
-      return refuse(
-          doc,
-          at,
-          errors,
-          "expected an EC P-256 public key in PEM (-----BEGIN PUBLIC KEY-----); make it from"
-              + " the private key with: openssl pkey -in tier.pem -pubout");
+      return refuse(doc, at, errors, expected);
     }
   }
 
