@@ -1,10 +1,13 @@
 package io.sluice.gateway.server;
 
 import io.sluice.api.StandardAttributes;
+import io.sluice.gateway.backend.HttpBackendHandler;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.tier.TierAssertions;
 import io.sluice.gateway.tier.TierAssertions.Asserted;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -40,30 +43,40 @@ final class CoreGate {
         .end("ok");
   }
 
-  /** The assertion's claims, or null when the request was answered 401. */
-  static Asserted verify(
-      TierAssertions.Verifier verifier, HttpServerRequest req, RequestContext ctx) {
-    try {
-      return verifier.verify(req.getHeader(TierAssertions.HEADER));
-    } catch (TierAssertions.Refused e) {
-      return refuse(ctx, e.getMessage());
-    }
-  }
-
   /**
-   * {@link #verify} on a worker thread (for ES256, whose check takes about a millisecond of CPU);
-   * completes on the request's event loop with the claims, or fails once the request was answered
-   * 401.
+   * Checks the request's assertion and calls {@code then} with its claims, or answers 401. HS256 is
+   * checked at once, on the event loop; ES256 (about a millisecond of CPU) on a worker thread, the
+   * request's body kept meanwhile, {@code then} called back on the event loop.
    */
-  static io.vertx.core.Future<Asserted> verifyOffLoop(
-      TierAssertions.Verifier verifier, HttpServerRequest req, RequestContext ctx) {
+  static void check(
+      TierAssertions.Verifier verifier,
+      HttpServerRequest req,
+      RequestContext ctx,
+      Handler<Asserted> then) {
     String token = req.getHeader(TierAssertions.HEADER);
-    return io.vertx.core.Vertx.currentContext()
+    if (!verifier.slow()) {
+      Asserted a;
+      try {
+        a = verifier.verify(token);
+      } catch (TierAssertions.Refused e) {
+        refuse(ctx, e.getMessage());
+        return;
+      }
+      then.handle(a);
+      return;
+    }
+    if (HttpBackendHandler.hasBody(req)) {
+      req.pause();
+    }
+    Vertx.currentContext()
         .executeBlocking(() -> verifier.verify(token), false)
-        .recover(
-            e -> {
-              refuse(ctx, e.getMessage());
-              return io.vertx.core.Future.failedFuture(e);
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                then.handle(ar.result());
+              } else {
+                refuse(ctx, ar.cause().getMessage());
+              }
             });
   }
 
@@ -97,11 +110,10 @@ final class CoreGate {
     return true;
   }
 
-  private static Asserted refuse(RequestContext ctx, String why) {
+  private static void refuse(RequestContext ctx, String why) {
     LOG.debug("refused without a valid edge assertion [{}]: {}", ctx.requestId, why);
     ctx.request.response().putHeader("WWW-Authenticate", CHALLENGE);
     ctx.fail(Problems.EDGE_ASSERTION_REQUIRED);
-    return null;
   }
 
   /** Removes every {@code X-Sluice-*} header (the tiers' own: never for a backend or policy). */
@@ -109,7 +121,9 @@ final class CoreGate {
     List<String> names = null;
     for (java.util.Map.Entry<String, String> h : headers) {
       String n = h.getKey();
-      if (n.length() > 9 && n.regionMatches(true, 0, TierAssertions.HEADER_PREFIX, 0, 9)) {
+      int prefix = TierAssertions.HEADER_PREFIX.length();
+      if (n.length() > prefix
+          && n.regionMatches(true, 0, TierAssertions.HEADER_PREFIX, 0, prefix)) {
         if (names == null) {
           names = new ArrayList<>(2);
         }

@@ -265,19 +265,9 @@ final class GatewayVerticle extends VerticleBase {
     }
     if (runtime.verifier == null) {
       route(gen, ctx, null);
-    } else if (!runtime.verifier.slow()) {
-      // A core: nothing without an edge's assertion, not even a 404.
-      TierAssertions.Asserted asserted = CoreGate.verify(runtime.verifier, req, ctx);
-      if (asserted != null) {
-        route(gen, ctx, asserted);
-      }
     } else {
-      // ES256 takes about a millisecond: checked on a worker thread, the body kept meanwhile.
-      if (io.sluice.gateway.backend.HttpBackendHandler.hasBody(req)) {
-        req.pause();
-      }
-      CoreGate.verifyOffLoop(runtime.verifier, req, ctx)
-          .onSuccess(asserted -> route(gen, ctx, asserted));
+      // A core: nothing without an edge's assertion, not even a 404.
+      CoreGate.check(runtime.verifier, req, ctx, asserted -> route(gen, ctx, asserted));
     }
   }
 
