@@ -337,6 +337,9 @@ public final class ConfigLoader {
     private Tier tier(JsonNode g, Limits limits) {
       Role role = Role.valueOf(g.path("role").asText("standalone").toUpperCase(Locale.ROOT));
       String region = g.path("region").asText("");
+      if (region.isEmpty()) {
+        region = null;
+      }
       if (role == Role.STANDALONE) {
         for (String unused : List.of("trust", "edge")) {
           if (g.has(unused)) {
@@ -346,7 +349,7 @@ public final class ConfigLoader {
                     "gateway." + unused + " is not used with role: standalone"));
           }
         }
-        return new Tier(role, region.isEmpty() ? null : region, null, null);
+        return new Tier(role, region, null, null);
       }
       String name = role.name().toLowerCase(Locale.ROOT);
       Trust trust = null;
@@ -372,7 +375,7 @@ public final class ConfigLoader {
           edge = edge(g.path("edge"), limits);
         }
       } // a core ignores gateway.edge: edges and cores load the same file
-      return new Tier(role, region.isEmpty() ? null : region, trust, edge);
+      return new Tier(role, region, trust, edge);
     }
 
     private Trust trust(JsonNode t, Role role) {
@@ -458,16 +461,7 @@ public final class ConfigLoader {
       HealthCheck check =
           h.isBoolean() && !h.asBoolean()
               ? null
-              : new HealthCheck(
-                  HEALTH_PATH,
-                  duration(h, "every", Duration.ofSeconds(2)),
-                  duration(h, "timeout", Duration.ofSeconds(1)),
-                  h.path("unhealthyAfter").asInt(2),
-                  h.path("healthyAfter").asInt(2));
-      if (check != null && check.timeout().compareTo(check.every()) > 0) {
-        errors.add(
-            doc.error(p + "/healthCheck/timeout", "timeout is longer than the interval (every)"));
-      }
+              : healthCheck(h, p + "/healthCheck", HEALTH_PATH, Duration.ofSeconds(2), 2);
       HttpBackend backend =
           new HttpBackend(
               "core",
@@ -725,13 +719,22 @@ public final class ConfigLoader {
       if (h == null) {
         return null;
       }
+      return healthCheck(h, pointer, h.path("path").asText(), Duration.ofSeconds(5), 1);
+    }
+
+    /**
+     * Active checks of {@code path}; {@code every} and {@code healthyAfter} default as given, the
+     * timeout to 1s and {@code unhealthyAfter} to 2.
+     */
+    private HealthCheck healthCheck(
+        JsonNode h, String pointer, String path, Duration every, int healthyAfter) {
       HealthCheck check =
           new HealthCheck(
-              h.path("path").asText(),
-              duration(h, "every", Duration.ofSeconds(5)),
+              path,
+              duration(h, "every", every),
               duration(h, "timeout", Duration.ofSeconds(1)),
               h.path("unhealthyAfter").asInt(2),
-              h.path("healthyAfter").asInt(1));
+              h.path("healthyAfter").asInt(healthyAfter));
       if (check.timeout().compareTo(check.every()) > 0) {
         errors.add(doc.error(pointer + "/timeout", "timeout is longer than the interval (every)"));
       }
