@@ -9,9 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import org.slf4j.Logger;
@@ -43,7 +41,8 @@ final class PolicyRunner {
       PolicyChain.Link link = links.get(i);
       if (link.policy().needsRequestBody() && ctx.bufferedBody == null) {
         int at = i;
-        readBody(ctx)
+        // Any failure, the limit or a broken request: 413 and the connection goes.
+        io.sluice.gateway.backend.WholeBody.upTo(ctx.request, ctx.maxBodySize)
             .onComplete(
                 ar -> {
                   if (ar.failed()) {
@@ -186,30 +185,5 @@ final class PolicyRunner {
       return done.future();
     }
     return Future.succeededFuture();
-  }
-
-  /** Reads the whole body, up to the request's limit; fails with a 413 problem past it. */
-  private static Future<Buffer> readBody(RequestContext ctx) {
-    HttpServerRequest req = ctx.request;
-    Promise<Buffer> p = Promise.promise();
-    if (req.isEnded()) {
-      p.complete(Buffer.buffer());
-      return p.future();
-    }
-    Buffer acc = Buffer.buffer();
-    long limit = ctx.maxBodySize;
-    req.handler(
-        chunk -> {
-          if (acc.length() + (long) chunk.length() > limit) {
-            req.pause();
-            p.tryFail(new IllegalStateException("body too large"));
-            return;
-          }
-          acc.appendBuffer(chunk);
-        });
-    req.exceptionHandler(p::tryFail);
-    req.endHandler(v -> p.tryComplete(acc));
-    req.resume();
-    return p.future();
   }
 }
