@@ -1,8 +1,5 @@
 package io.sluice.policies.cache;
 
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.sluice.api.Exchange;
 import io.sluice.api.Phase;
 import io.sluice.api.Policy;
@@ -10,6 +7,7 @@ import io.sluice.api.PolicyContext;
 import io.sluice.api.PolicyFactory;
 import io.sluice.api.SentResponse;
 import io.sluice.api.Units;
+import io.sluice.policies.RouteCounter;
 import io.sluice.policies.Schemas;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -63,8 +61,6 @@ public final class CachePolicyFactory implements PolicyFactory {
           "traceparent",
           "tracestate");
 
-  private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("route");
-  private static final AttributeKey<String> RESULT = AttributeKey.stringKey("result");
   private static final io.sluice.api.AttributeKey<Boolean> MISSED =
       io.sluice.api.AttributeKey.of("sluice.cache.missed");
 
@@ -109,17 +105,14 @@ public final class CachePolicyFactory implements PolicyFactory {
             : config.getJsonArray("statuses").stream()
                 .map(x -> ((Number) x).intValue())
                 .collect(Collectors.toUnmodifiableSet());
-    LongCounter lookups =
-        context
-            .meter()
-            .counterBuilder("sluice.cache.lookups")
-            .setDescription("GET and HEAD requests on cached routes, by result.")
-            .build();
-    Attributes[] byResult = new Attributes[Result.values().length];
-    for (Result r : Result.values()) {
-      byResult[r.ordinal()] = Attributes.of(ROUTE, context.routeId(), RESULT, r.label);
-      lookups.add(0, byResult[r.ordinal()]);
-    }
+    RouteCounter<Result> lookups =
+        new RouteCounter<>(
+            context,
+            "sluice.cache.lookups",
+            "GET and HEAD requests on cached routes, by result.",
+            "result",
+            Result.class,
+            r -> r.label);
     ResponseCache store =
         context.checkOnly()
             ? null
@@ -135,8 +128,7 @@ public final class CachePolicyFactory implements PolicyFactory {
         Units.duration(config.getString("coalesceTimeout", "10s")).toMillis(),
         Units.duration(config.getString("staleWhileRevalidate", "0s")).toMillis(),
         Units.duration(config.getString("staleIfError", "0s")).toMillis(),
-        lookups,
-        byResult);
+        lookups);
   }
 
   enum Result {
@@ -165,8 +157,7 @@ public final class CachePolicyFactory implements PolicyFactory {
     private final long coalesceMillis;
     private final long staleWhileRevalidateMillis;
     private final long staleIfErrorMillis;
-    private final LongCounter lookups;
-    private final Attributes[] byResult;
+    private final RouteCounter<Result> lookups;
 
     CachePolicy(
         ResponseCache store,
@@ -179,8 +170,7 @@ public final class CachePolicyFactory implements PolicyFactory {
         long coalesceMillis,
         long staleWhileRevalidateMillis,
         long staleIfErrorMillis,
-        LongCounter lookups,
-        Attributes[] byResult) {
+        RouteCounter<Result> lookups) {
       this.store = store;
       this.route = route;
       this.ttlMillis = ttl.toMillis();
@@ -192,7 +182,6 @@ public final class CachePolicyFactory implements PolicyFactory {
       this.staleWhileRevalidateMillis = staleWhileRevalidateMillis;
       this.staleIfErrorMillis = staleIfErrorMillis;
       this.lookups = lookups;
-      this.byResult = byResult;
     }
 
     @Override
@@ -486,7 +475,7 @@ public final class CachePolicyFactory implements PolicyFactory {
     }
 
     private void count(Result r) {
-      lookups.add(1, byResult[r.ordinal()]);
+      lookups.add(r);
     }
 
     @Override

@@ -1,8 +1,5 @@
 package io.sluice.policies.idempotency;
 
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.sluice.api.Exchange;
 import io.sluice.api.Phase;
 import io.sluice.api.Policy;
@@ -11,6 +8,7 @@ import io.sluice.api.PolicyFactory;
 import io.sluice.api.Problem;
 import io.sluice.api.SentResponse;
 import io.sluice.api.Units;
+import io.sluice.policies.RouteCounter;
 import io.sluice.policies.Schemas;
 import io.sluice.policies.redis.RedisConnection;
 import io.vertx.core.Future;
@@ -84,9 +82,6 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
           "keep-alive",
           "set-cookie");
 
-  private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("route");
-  private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
-
   @Override
   public String name() {
     return "idempotency";
@@ -114,17 +109,14 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
             : config.getJsonArray("methods").stream()
                 .map(m -> ((String) m).toUpperCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
-    LongCounter counter =
-        context
-            .meter()
-            .counterBuilder("sluice.idempotency.requests")
-            .setDescription("Requests with an Idempotency-Key, by what became of them.")
-            .build();
-    Attributes[] byOutcome = new Attributes[Outcome.values().length];
-    for (Outcome o : Outcome.values()) {
-      byOutcome[o.ordinal()] = Attributes.of(ROUTE, context.routeId(), OUTCOME, o.label);
-      counter.add(0, byOutcome[o.ordinal()]);
-    }
+    RouteCounter<Outcome> counter =
+        new RouteCounter<>(
+            context,
+            "sluice.idempotency.requests",
+            "Requests with an Idempotency-Key, by what became of them.",
+            "outcome",
+            Outcome.class,
+            o -> o.label);
     IdempotencyStore store;
     RedisConnection redis =
         "redis".equals(config.getString("store", "local"))
@@ -136,7 +128,7 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
       store = new LocalIdempotencyStore(maxSize, ttl, lock);
     }
     return new Idempotency(
-        store, config.getBoolean("required", false), methods, maxResponse, counter, byOutcome);
+        store, config.getBoolean("required", false), methods, maxResponse, counter);
   }
 
   private static long size(Object v, long dflt) {
@@ -165,22 +157,19 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
     private final boolean required;
     private final Set<String> methods;
     private final long maxResponse;
-    private final LongCounter counter;
-    private final Attributes[] byOutcome;
+    private final RouteCounter<Outcome> counter;
 
     Idempotency(
         IdempotencyStore store,
         boolean required,
         Set<String> methods,
         long maxResponse,
-        LongCounter counter,
-        Attributes[] byOutcome) {
+        RouteCounter<Outcome> counter) {
       this.store = store;
       this.required = required;
       this.methods = methods;
       this.maxResponse = maxResponse;
       this.counter = counter;
-      this.byOutcome = byOutcome;
     }
 
     @Override
@@ -266,7 +255,7 @@ public final class IdempotencyPolicyFactory implements PolicyFactory {
     }
 
     private void count(Outcome o) {
-      counter.add(1, byOutcome[o.ordinal()]);
+      counter.add(o);
     }
 
     /**

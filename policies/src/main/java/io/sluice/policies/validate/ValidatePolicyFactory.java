@@ -2,15 +2,13 @@ package io.sluice.policies.validate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.sluice.api.Exchange;
 import io.sluice.api.Phase;
 import io.sluice.api.Policy;
 import io.sluice.api.PolicyContext;
 import io.sluice.api.PolicyFactory;
 import io.sluice.api.Problem;
+import io.sluice.policies.RouteCounter;
 import io.sluice.policies.Schemas;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -58,8 +56,6 @@ public final class ValidatePolicyFactory implements PolicyFactory {
           "The request body's media type is not accepted here.");
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("route");
-  private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
 
   @Override
   public String name() {
@@ -102,18 +98,15 @@ public final class ValidatePolicyFactory implements PolicyFactory {
               .map(x -> ((String) x).toLowerCase(Locale.ROOT))
               .collect(Collectors.toUnmodifiableSet());
     }
-    LongCounter refusals =
-        context
-            .meter()
-            .counterBuilder("sluice.validate.refusals")
-            .setDescription("Requests the validate policy refused, by why.")
-            .build();
-    Attributes[] byReason = new Attributes[Reason.values().length];
-    for (Reason r : Reason.values()) {
-      byReason[r.ordinal()] = Attributes.of(ROUTE, context.routeId(), REASON, r.label);
-      refusals.add(0, byReason[r.ordinal()]);
-    }
-    return new Validate(validator, List.copyOf(headers), types, refusals, byReason);
+    RouteCounter<Reason> refusals =
+        new RouteCounter<>(
+            context,
+            "sluice.validate.refusals",
+            "Requests the validate policy refused, by why.",
+            "reason",
+            Reason.class,
+            r -> r.label);
+    return new Validate(validator, List.copyOf(headers), types, refusals);
   }
 
   /** The schema of {@code {schema: ...}}: inline, or read from a file next to the route file. */
@@ -150,20 +143,17 @@ public final class ValidatePolicyFactory implements PolicyFactory {
     private final RequestValidator validator;
     private final List<String> requiredHeaders;
     private final Set<String> contentTypes;
-    private final LongCounter refusals;
-    private final Attributes[] byReason;
+    private final RouteCounter<Reason> refusals;
 
     Validate(
         RequestValidator validator,
         List<String> requiredHeaders,
         Set<String> contentTypes,
-        LongCounter refusals,
-        Attributes[] byReason) {
+        RouteCounter<Reason> refusals) {
       this.validator = validator;
       this.requiredHeaders = requiredHeaders;
       this.contentTypes = contentTypes;
       this.refusals = refusals;
-      this.byReason = byReason;
     }
 
     @Override
@@ -217,7 +207,7 @@ public final class ValidatePolicyFactory implements PolicyFactory {
     }
 
     private void refuse(Exchange ex, Reason reason, Problem problem, JsonArray errors) {
-      refusals.add(1, byReason[reason.ordinal()]);
+      refusals.add(reason);
       if (errors == null) {
         ex.respond(problem);
         return;
