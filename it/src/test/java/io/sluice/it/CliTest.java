@@ -1,12 +1,13 @@
 package io.sluice.it;
 
+import static io.sluice.it.support.SluiceProcess.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.sluice.it.support.SluiceProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The runnable jar, run as a user runs it. */
 class CliTest {
 
-  static final Path JAR = Path.of(System.getProperty("sluice.jar", "../gateway/target/sluice.jar"));
   static final Path ROUTES = Path.of(System.getProperty("sluice.routes", "../routes"));
 
   @TempDir Path dir;
@@ -35,7 +35,8 @@ class CliTest {
   record Result(int exit, String out, String err) {}
 
   private Result sluice(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+    List<String> cmd =
+        new ArrayList<>(List.of(SluiceProcess.java(), "-jar", SluiceProcess.JAR.toString()));
     cmd.addAll(List.of(args));
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
@@ -43,10 +44,6 @@ class CliTest {
         new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-  }
-
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   @Test
@@ -171,9 +168,9 @@ class CliTest {
     int demo = freePort();
     ProcessBuilder pb =
         new ProcessBuilder(
-                java(),
+                SluiceProcess.java(),
                 "-jar",
-                JAR.toString(),
+                SluiceProcess.JAR.toString(),
                 "run",
                 "--config",
                 ROUTES.resolve("demo.yaml").toString(),
@@ -326,9 +323,9 @@ class CliTest {
                 "env",
                 "--default-signal",
                 "--ignore-signal=HUP",
-                java(),
+                SluiceProcess.java(),
                 "-jar",
-                JAR.toString(),
+                SluiceProcess.JAR.toString(),
                 "run",
                 "--config",
                 routes.toString())
@@ -531,21 +528,7 @@ class CliTest {
 
   /** {@code sluice run --config routes args...}, its output in NAME.out and NAME.err. */
   private Process run(String name, Path routes, String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                // Signals the test JVM was started with ignored (under nohup, say) would stay
-                // ignored in the gateway: it starts with every signal at its default.
-                "env",
-                "--default-signal",
-                java(),
-                "-jar",
-                JAR.toString(),
-                "run",
-                "--config",
-                routes.toString()));
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command)
+    return new ProcessBuilder(SluiceProcess.runCommand(routes, args))
         .redirectOutput(dir.resolve(name + ".out").toFile())
         .redirectError(dir.resolve(name + ".err").toFile())
         .start();
@@ -565,29 +548,7 @@ class CliTest {
     return answer;
   }
 
-  private static void awaitReady(HttpClient http, int admin, Process p) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      assertThat(p.isAlive()).as("sluice exited early").isTrue();
-      try {
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/readyz")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not up yet
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("sluice never became ready");
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private void awaitReady(HttpClient http, int admin, Process p) throws Exception {
+    SluiceProcess.awaitReady(http, admin, p, "sluice", () -> "its output is in " + dir);
   }
 }

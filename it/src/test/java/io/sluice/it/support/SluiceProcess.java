@@ -51,27 +51,39 @@ public final class SluiceProcess implements AutoCloseable {
     return p;
   }
 
-  /** Starts it again, on the same ports, after {@link #kill}. */
-  public void start() throws IOException {
-    starts++;
+  /** This JVM's java launcher. */
+  public static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /**
+   * {@code sluice run --config routes args...} as a test starts it: every signal at its default,
+   * even those the test JVM was started with ignored (under nohup, say), which would otherwise stay
+   * ignored in the gateway.
+   */
+  public static List<String> runCommand(Path routes, String... args) {
     List<String> command =
         new ArrayList<>(
             List.of(
-                // Signals the test JVM was started with ignored stay at their default.
                 "env",
                 "--default-signal",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                java(),
                 "-jar",
                 JAR.toString(),
                 "run",
                 "--config",
-                routes.toString(),
-                "--listen",
-                "127.0.0.1:" + port,
-                "--admin",
-                "127.0.0.1:" + adminPort));
+                routes.toString()));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** Starts it again, on the same ports, after {@link #kill}. */
+  public void start() throws IOException {
+    starts++;
     ProcessBuilder pb =
-        new ProcessBuilder(command)
+        new ProcessBuilder(
+                runCommand(
+                    routes, "--listen", "127.0.0.1:" + port, "--admin", "127.0.0.1:" + adminPort))
             .redirectOutput(dir.resolve(name + "-" + starts + ".out").toFile())
             .redirectError(dir.resolve(name + "-" + starts + ".err").toFile());
     pb.environment().putAll(env);
@@ -88,11 +100,25 @@ public final class SluiceProcess implements AutoCloseable {
 
   /** Waits until /readyz on its admin port says 200. */
   public SluiceProcess awaitReady() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
+    awaitReady(HttpClient.newHttpClient(), adminPort, process, name, this::output);
+    return this;
+  }
+
+  /**
+   * Waits up to 30 s until /readyz on {@code adminPort} says 200; fails at once when {@code
+   * process} exits, and says what {@code output} gives.
+   */
+  public static void awaitReady(
+      HttpClient http,
+      int adminPort,
+      Process process,
+      String name,
+      java.util.function.Supplier<String> output)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new AssertionError(name + " exited early: " + output());
+        throw new AssertionError(name + " exited early: " + output.get());
       }
       try {
         HttpResponse<String> r =
@@ -102,14 +128,14 @@ public final class SluiceProcess implements AutoCloseable {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
-          return this;
+          return;
         }
       } catch (IOException e) {
         // not up yet
       }
       Thread.sleep(50);
     }
-    throw new AssertionError(name + " never became ready: " + output());
+    throw new AssertionError(name + " never became ready: " + output.get());
   }
 
   /** SIGKILL: the process dies at once, its connections reset, as a crashed node's would. */
