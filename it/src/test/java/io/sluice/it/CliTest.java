@@ -294,7 +294,7 @@ class CliTest {
       assertThat(new ProcessBuilder("kill", "-HUP", String.valueOf(p.pid())).start().waitFor())
           .isZero();
       assertThat(awaitAnswer(http, port, "/r", "200 after")).isEqualTo("200 after");
-      assertThat(Files.readString(dir.resolve("hup.err"))).contains("config reloaded");
+      assertThat(awaitLog("hup.err", "config reloaded")).contains("config reloaded");
     } finally {
       p.destroyForcibly();
     }
@@ -335,11 +335,7 @@ class CliTest {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     try {
       awaitReady(http, admin, p);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!Files.readString(err).contains("SIGHUP is ignored") && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-      assertThat(Files.readString(err))
+      assertThat(awaitLog("nohup.err", "SIGHUP is ignored"))
           .contains("SIGHUP is ignored by this process")
           .contains("still reloaded by the file watch and POST /admin/reload")
           .doesNotContain("SIGTERM is ignored");
@@ -480,7 +476,7 @@ class CliTest {
       Files.writeString(routes, text.formatted("after"));
       assertThat(awaitAnswer(http, port, "/r", "200 after")).isEqualTo("200 after");
       // The file's listeners never count as a change that needs a restart.
-      assertThat(Files.readString(dir.resolve("listen.err")))
+      assertThat(awaitLog("listen.err", "config reloaded"))
           .contains("config reloaded")
           .doesNotContain("gateway.listen")
           .doesNotContain("gateway.admin");
@@ -546,6 +542,21 @@ class CliTest {
       answer = get(http, port, path);
     }
     return answer;
+  }
+
+  /**
+   * The log file {@code name} once it holds {@code expected}, or after 10 s. A reload is logged
+   * once every event loop has the new config: after the first answers from it.
+   */
+  private String awaitLog(String name, String expected) throws Exception {
+    Path log = dir.resolve(name);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String text = Files.readString(log);
+    while (!text.contains(expected) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      text = Files.readString(log);
+    }
+    return text;
   }
 
   private void awaitReady(HttpClient http, int admin, Process p) throws Exception {
