@@ -48,7 +48,7 @@ class TierEcKeysTest {
                   policies:
                     - api-key: { keys: [ { id: app-1, key: "k-0123456789abcdef" } ] }
               """)
-          .env("PRIVATE_PEM", pem("PRIVATE KEY", PAIR.getPrivate().getEncoded()))
+          .env("PRIVATE_PEM", Idp.pem("PRIVATE KEY", PAIR.getPrivate().getEncoded()))
           .backend("core", fakeCore)
           .build();
 
@@ -67,16 +67,6 @@ class TierEcKeysTest {
           .env("PUBLIC_PEM", Idp.pem(PAIR.getPublic()))
           .backend("echo", echo)
           .build();
-
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder().encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
-  }
 
   @Test
   void theEdgeSignsWithThePrivateKeyAndKeepsTheBody() throws Exception {

@@ -102,10 +102,18 @@ public final class Idp {
   }
 
   public static String pem(PublicKey key) {
-    return "-----BEGIN PUBLIC KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-            .encodeToString(key.getEncoded())
-        + "\n-----END PUBLIC KEY-----\n";
+    return pem("PUBLIC KEY", key.getEncoded());
+  }
+
+  /** DER bytes as a PEM block of {@code type} (PUBLIC KEY, PRIVATE KEY). */
+  public static String pem(String type, byte[] der) {
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   /** A token as an IdP would issue it, for audience orders-api, valid for five minutes. */
